@@ -1,0 +1,1 @@
+"""Domain apps; each follows models -> repositories -> services -> views (SPEC 2)."""

@@ -1,0 +1,109 @@
+"""Identity entities: the user (email login, UUID key) and revoked refresh tokens."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone as django_timezone
+
+from deltalabs.db import UUIDModel
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone.")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields) -> User:
+        if not email:
+            raise ValueError("Users need an email address.")
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email=normalize_email(username))
+
+
+def normalize_email(email: str) -> str:
+    # Addresses are compared case-insensitively everywhere; store them lowered.
+    return email.strip().lower()
+
+
+class User(UUIDModel, AbstractBaseUser):
+    """A person on the platform.
+
+    Roles (SPEC 3.4): everyone is a learner; instructors are per course
+    (catalog); ``is_staff`` means admin access and every permission, so the
+    model carries no per-object permission tables (see docs/decisions.md).
+    """
+
+    email = models.EmailField(unique=True, max_length=254)
+    display_name = models.CharField(max_length=120)
+    bio = models.TextField(blank=True, max_length=4000)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, db_index=True)
+    is_superuser = models.BooleanField(default=False)
+    email_verified = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=django_timezone.now, db_index=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    # Django's admin asks these; staff may do everything (SPEC 3.4).
+    def has_perm(self, perm: str, obj=None) -> bool:
+        return self.is_active and self.is_staff
+
+    def has_perms(self, perm_list, obj=None) -> bool:
+        return self.is_active and self.is_staff
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and self.is_staff
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+
+class RevokedToken(UUIDModel):
+    """A refresh token that may no longer be used (rotated or logged out).
+
+    The unique ``jti`` makes revocation race-free: of two concurrent refreshes
+    of one token, only one insert succeeds.
+    """
+
+    jti = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="revoked_tokens")
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(default=django_timezone.now)
+
+    def __str__(self) -> str:
+        return self.jti

@@ -1,0 +1,33 @@
+"""Queries of the identity domain. No rules, no permissions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from apps.identity.models import RevokedToken, User, normalize_email
+
+
+def user_get(user_id: UUID) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+def user_by_email(email: str) -> User | None:
+    return User.objects.filter(email=normalize_email(email)).first()
+
+
+def user_email_exists(email: str) -> bool:
+    return User.objects.filter(email=normalize_email(email)).exists()
+
+
+def token_is_revoked(jti: str) -> bool:
+    return RevokedToken.objects.filter(jti=jti).exists()
+
+
+def token_revoke(*, jti: str, user_id: UUID, expires_at: datetime) -> RevokedToken:
+    return RevokedToken.objects.create(jti=jti, user_id=user_id, expires_at=expires_at)
+
+
+def revoked_tokens_delete_expired(now: datetime) -> int:
+    deleted, _ = RevokedToken.objects.filter(expires_at__lt=now).delete()
+    return deleted

@@ -1,0 +1,143 @@
+"""Identity use cases: registration, login, token rotation and revocation, profile.
+
+Refresh tokens rotate on every use: the presented token is revoked (a row in
+``RevokedToken`` with its unique ``jti``) in the same step that issues the new
+pair, so a stolen refresh token works at most once and never after logout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.identity import repositories
+from apps.identity.errors import EMAIL_TAKEN, INVALID_CREDENTIALS, INVALID_TIMEZONE, TOKEN_INVALID
+from apps.identity.models import User, normalize_email, validate_timezone
+from deltalabs.db import atomic
+from deltalabs.errors import Conflict, NotAuthenticated, ValidationFailed
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+def is_staff(user) -> bool:
+    """The staff role (SPEC 3.4): admin access and every permission."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def tokens_for(user: User) -> TokenPair:
+    refresh = RefreshToken.for_user(user)
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+def user_register(*, email: str, password: str, display_name: str) -> tuple[User, TokenPair]:
+    """Create a learner account and sign it in. Raises ``email_taken`` (409)."""
+    email = normalize_email(email)
+    candidate = User(email=email, display_name=display_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationFailed("The password is too weak.", {"password": list(exc.messages)}) from None
+    if repositories.user_email_exists(email):
+        raise Conflict(EMAIL_TAKEN, "An account with this email already exists.")
+    try:
+        with atomic():
+            user = User.objects.create_user(email=email, password=password, display_name=display_name)
+    except IntegrityError:
+        # Two registrations raced; the unique index let exactly one through.
+        raise Conflict(EMAIL_TAKEN, "An account with this email already exists.") from None
+    return user, tokens_for(user)
+
+
+def auth_login(*, email: str, password: str) -> tuple[User, TokenPair]:
+    """Check credentials. The same error for an unknown email and a wrong
+    password (and an inactive account), so accounts cannot be enumerated."""
+    user = authenticate(username=normalize_email(email), password=password)
+    if user is None:
+        raise NotAuthenticated(INVALID_CREDENTIALS, "The email or password is incorrect.")
+    return user, tokens_for(user)
+
+
+def _parse_refresh(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)
+    except TokenError:
+        raise NotAuthenticated(TOKEN_INVALID, "The refresh token is invalid or expired.") from None
+
+
+def _revoke(token: RefreshToken) -> None:
+    """Revoke ``token``; raises ``token_invalid`` if it was already revoked."""
+    expires_at = datetime.fromtimestamp(token["exp"], tz=UTC)
+    try:
+        with atomic():
+            repositories.token_revoke(jti=token["jti"], user_id=token["user_id"], expires_at=expires_at)
+    except IntegrityError:
+        raise NotAuthenticated(TOKEN_INVALID, "The refresh token has been revoked.") from None
+
+
+def token_refresh(*, refresh: str) -> TokenPair:
+    """Rotate: revoke the presented refresh token and issue a new pair."""
+    token = _parse_refresh(refresh)
+    if repositories.token_is_revoked(token["jti"]):
+        raise NotAuthenticated(TOKEN_INVALID, "The refresh token has been revoked.")
+    user = repositories.user_get(token["user_id"])
+    if user is None or not user.is_active:
+        raise NotAuthenticated(TOKEN_INVALID, "The refresh token is invalid or expired.")
+    # The unique jti makes this the decision point when two refreshes race.
+    _revoke(token)
+    return tokens_for(user)
+
+
+def auth_logout(*, refresh: str) -> None:
+    """Revoke a refresh token. Logging out twice is not an error."""
+    token = _parse_refresh(refresh)
+    if repositories.token_is_revoked(token["jti"]):
+        return
+    try:
+        _revoke(token)
+    except NotAuthenticated:
+        return  # revoked concurrently: the outcome the caller wanted
+
+
+def user_update_profile(
+    *, actor: User, display_name: str | None = None, bio: str | None = None, timezone_name: str | None = None
+) -> User:
+    """Change the caller's own profile. Roles, staff flags and email
+    verification are not changeable here."""
+    changes: dict[str, str] = {}
+    if display_name is not None:
+        changes["display_name"] = display_name
+    if bio is not None:
+        changes["bio"] = bio
+    if timezone_name is not None:
+        try:
+            validate_timezone(timezone_name)
+        except ValidationError:
+            raise ValidationFailed(
+                "Unknown time zone.",
+                {"timezone": ["Use an IANA time zone such as Europe/Paris."]},
+                code=INVALID_TIMEZONE,
+            ) from None
+        changes["timezone"] = timezone_name
+    if changes:
+        with atomic():
+            User.objects.filter(pk=actor.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(actor, field, value)
+    return actor
+
+
+def revoked_tokens_cleanup() -> int:
+    """Delete revocation rows whose tokens have expired anyway (Celery beat)."""
+    return repositories.revoked_tokens_delete_expired(timezone.now())

@@ -1,0 +1,111 @@
+"""Identity endpoints: validate input, call one service, render the result."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from apps.identity import serializers, services
+from deltalabs.api import ApiView
+from deltalabs.ratelimit import AuthRateThrottle, DefaultRateThrottle
+
+
+def _session_body(user, tokens) -> dict:
+    return {"access": tokens.access, "refresh": tokens.refresh, "user": serializers.UserSerializer(user).data}
+
+
+class RegisterView(ApiView):
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle, DefaultRateThrottle]
+
+    @extend_schema(
+        request=serializers.RegisterInput,
+        responses={201: serializers.SessionOutput},
+        summary="Create an account",
+        description="Returns the new user with an access and a refresh token. 409 `email_taken` for a used email.",
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = serializers.RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, tokens = services.user_register(**data.validated_data)
+        return Response(_session_body(user, tokens), status=status.HTTP_201_CREATED)
+
+
+class LoginView(ApiView):
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthRateThrottle, DefaultRateThrottle]
+
+    @extend_schema(
+        request=serializers.LoginInput,
+        responses={200: serializers.SessionOutput},
+        summary="Sign in",
+        description="401 `invalid_credentials` for any wrong email/password combination.",
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = serializers.LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, tokens = services.auth_login(**data.validated_data)
+        return Response(_session_body(user, tokens))
+
+
+class RefreshView(ApiView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=serializers.RefreshInput,
+        responses={200: serializers.TokenPairOutput},
+        summary="Rotate tokens",
+        description="Returns a new pair; the refresh token sent is revoked and answers 401 `token_invalid` if reused.",
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = serializers.RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tokens = services.token_refresh(refresh=data.validated_data["refresh"])
+        return Response({"access": tokens.access, "refresh": tokens.refresh})
+
+
+class LogoutView(ApiView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=serializers.RefreshInput,
+        responses={204: None},
+        summary="Sign out",
+        description="Revokes the refresh token.",
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = serializers.RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.auth_logout(refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(ApiView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: serializers.UserSerializer}, summary="The signed-in user", tags=["users"])
+    def get(self, request):
+        return Response(serializers.UserSerializer(request.user).data)
+
+    @extend_schema(
+        request=serializers.ProfileUpdateInput,
+        responses={200: serializers.UserSerializer},
+        summary="Update your profile",
+        description="Only display_name, bio and timezone change; other fields are ignored.",
+        tags=["users"],
+    )
+    def patch(self, request):
+        data = serializers.ProfileUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = services.user_update_profile(
+            actor=request.user,
+            display_name=values.get("display_name"),
+            bio=values.get("bio"),
+            timezone_name=values.get("timezone"),
+        )
+        return Response(serializers.UserSerializer(user).data)

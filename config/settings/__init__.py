@@ -1,0 +1,1 @@
+"""Settings modules: ``base`` (production-safe defaults), ``local``, ``test``, ``production``."""

@@ -1,0 +1,342 @@
+"""Settings shared by every environment.
+
+Production-safe by default: DEBUG off, every API route authenticated unless a
+view opts out, no secret defaults here (``local`` and ``test`` provide
+development-only ones, ``production`` demands real ones). Integrations switch
+on by environment variable; see the README's table.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery.schedules import crontab
+
+from config.env import (
+    BASE_DIR,
+    database_from_url,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    is_mongodb_url,
+)
+
+# --- Core ---------------------------------------------------------------------
+DEBUG = False
+SECRET_KEY = env_str("SECRET_KEY")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+AUTH_USER_MODEL = "identity.User"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Database (SPEC 3.1) ------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+USE_MONGODB = is_mongodb_url(DATABASE_URL)
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+
+if USE_MONGODB:
+    # Contrib apps get ObjectId keys and their own migration history, generated
+    # for MongoDB and committed under mongo_migrations/.
+    DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+    DJANGO_APPS = [
+        "deltalabs.admin_apps.MongoDeltaAdminConfig",
+        "deltalabs.mongo.MongoAuthConfig",
+        "deltalabs.mongo.MongoContentTypesConfig",
+        "django.contrib.sessions",
+        "django.contrib.messages",
+        "django.contrib.staticfiles",
+        "django_mongodb_backend",
+    ]
+    MIGRATION_MODULES = {
+        "admin": "mongo_migrations.admin",
+        "auth": "mongo_migrations.auth",
+        "contenttypes": "mongo_migrations.contenttypes",
+    }
+    DATABASE_ROUTERS = ["django_mongodb_backend.routers.MongoRouter"]
+else:
+    DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+    DJANGO_APPS = [
+        "deltalabs.admin_apps.DeltaAdminConfig",
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+        "django.contrib.sessions",
+        "django.contrib.messages",
+        "django.contrib.staticfiles",
+    ]
+
+THIRD_PARTY_APPS = [
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+]
+
+PROJECT_APPS = [
+    "deltalabs",
+    "apps.identity",
+    "apps.catalog",
+    "apps.learning",
+    "apps.engagement",
+    "apps.assessment",
+    "apps.commerce",
+    "apps.labs",
+    "apps.ai_orchestration",
+]
+
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + PROJECT_APPS
+
+# --- HTTP ---------------------------------------------------------------------
+MIDDLEWARE = [
+    "deltalabs.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "deltalabs.middleware.AccessLogMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Request bodies above this size are refused with 413 before a view runs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = ("x-request-id", "retry-after", "idempotent-replayed")
+
+# --- Auth (SPEC 3.4) ----------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY")
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
+    "ROTATE_REFRESH_TOKENS": True,
+    # Revocation lives in apps.identity (RevokedToken); simplejwt's
+    # token_blacklist app uses integer keys that MongoDB rejects.
+    "BLACKLIST_AFTER_ROTATION": False,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "TOKEN_TYPE_CLAIM": "token_type",
+    "JTI_CLAIM": "jti",
+}
+
+# --- REST API (SPEC 3.2) ------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.identity.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["deltalabs.ratelimit.DefaultRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "deltalabs.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "deltalabs.errors.exception_handler",
+    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
+}
+
+# Requests per minute; SPEC 3.2.
+RATE_LIMITS = {
+    "auth": env_str("RATE_LIMIT_AUTH", "10/min"),
+    "ai_chat": env_str("RATE_LIMIT_AI_CHAT", "20/min"),
+    "default": env_str("RATE_LIMIT_DEFAULT", "600/min"),
+}
+
+PAGINATION_DEFAULT_LIMIT = 20
+PAGINATION_MAX_LIMIT = 100
+IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+# How long a claimed key blocks duplicates while its first request runs; a
+# crashed request frees the key after this.
+IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 120)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Delta Labs API",
+    "DESCRIPTION": (
+        "REST API of the Delta Labs education platform. Every error response has the body "
+        "`{code, message, requestId, details?}`; every response carries `X-Request-ID`. "
+        "Lists use cursor pagination (`?cursor=&limit=`). Mutations accept an `Idempotency-Key` header."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "deltalabs.openapi.postprocess_error_component",
+    ],
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# --- Redis, cache, sessions (SPEC 3.3) ----------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 0.5)
+
+
+def redis_cache(location: str, *, fail_soft: bool) -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_FUNCTION": "deltalabs.cache.make_key",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+            "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+            # "default" serves reads: a Redis outage is a cache miss. "strict"
+            # serves idempotency and rate limits, whose callers decide.
+            "IGNORE_EXCEPTIONS": fail_soft,
+        },
+    }
+
+
+if REDIS_URL:
+    CACHES = {
+        "default": redis_cache(REDIS_URL, fail_soft=True),
+        "strict": redis_cache(REDIS_URL, fail_soft=False),
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "deltalabs-default",
+            "KEY_FUNCTION": "deltalabs.cache.make_key",
+        },
+        "strict": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "deltalabs-strict",
+            "KEY_FUNCTION": "deltalabs.cache.make_key",
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
+
+# --- Celery -------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+# Without Redis, tasks run in-process (the embedded default, SPEC 3.3).
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 3600
+# Every task is idempotent, so a task is acknowledged only once it finished
+# and a worker that dies mid-task hands it back to the queue.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "identity-cleanup-revoked-tokens": {
+        "task": "apps.identity.tasks.cleanup_revoked_tokens",
+        "schedule": crontab(minute=17, hour="*/6"),
+    },
+}
+
+# --- Email ----------------------------------------------------------------------
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Delta Labs <no-reply@deltalabs.example>")
+
+# --- Integrations ---------------------------------------------------------------
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
+PAYMENT_TIMEOUT_SECONDS = env_float("PAYMENT_TIMEOUT_SECONDS", 10.0)
+AI_PROVIDER = env_str("AI_PROVIDER", "offline")
+AI_BASE_URL = env_str("AI_BASE_URL", "")
+AI_API_KEY = env_str("AI_API_KEY", "")
+AI_MODEL = env_str("AI_MODEL", "")
+AI_TIMEOUT_SECONDS = env_float("AI_TIMEOUT_SECONDS", 20.0)
+
+# --- Logging --------------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_str("LOG_FORMAT", "text")  # "json" in production
+
+
+def logging_config(log_format: str, level: str) -> dict:
+    formatters = {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(requestId)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(requestId)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "deltalabs.middleware.RequestIdLogFilter"}},
+        "formatters": {"main": formatters[log_format]},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "main", "filters": ["request_id"]},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.request": {"level": "ERROR"},
+            "django.server": {"level": "WARNING"},
+            "celery": {"level": level},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)

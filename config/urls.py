@@ -1,0 +1,33 @@
+"""URL routing: the versioned API under /v1/, the admin, health probes."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from deltalabs import health
+
+api_v1 = [
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include("apps.identity.urls")),
+    path("", include("apps.catalog.urls")),
+    path("", include("apps.learning.urls")),
+    path("", include("apps.engagement.urls")),
+    path("", include("apps.assessment.urls")),
+    path("", include("apps.commerce.urls")),
+    path("", include("apps.labs.urls")),
+    path("", include("apps.ai_orchestration.urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("v1/", include(api_v1)),
+]
+
+handler400 = "deltalabs.handlers.bad_request"
+handler403 = "deltalabs.handlers.permission_denied"
+handler404 = "deltalabs.handlers.not_found"
+handler500 = "deltalabs.handlers.server_error"

@@ -1,0 +1,66 @@
+"""Building blocks every /v1/ view uses: base classes with Idempotency-Key
+handling, the paginated response shape and the public-read permission."""
+
+from __future__ import annotations
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
+
+from deltalabs import idempotency
+from deltalabs.pagination import Page
+
+
+class IdempotencyMixin:
+    """Honours ``Idempotency-Key`` on every mutation; ``idempotency_required``
+    lists the methods where the header is mandatory."""
+
+    idempotency_required: frozenset[str] = frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._idempotency_claim = None
+        if request.method not in idempotency.MUTATING_METHODS or not request.user.is_authenticated:
+            return
+        key = idempotency.read_key(request, required=request.method in self.idempotency_required)
+        if key is not None:
+            self._idempotency_claim = idempotency.begin(request, key)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.IdempotentReplay):
+            return idempotency.replay_response(exc.record)
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        claim = getattr(self, "_idempotency_claim", None)
+        if claim is not None:
+            self._idempotency_claim = None
+            idempotency.finish(claim, response)
+        return response
+
+
+class ApiView(IdempotencyMixin, APIView):
+    """Base class of every project API view."""
+
+
+class ApiViewSet(IdempotencyMixin, ViewSet):
+    """Base class of every project API viewset."""
+
+
+class PublicReadOnly(BasePermission):
+    """Anyone may read (people browse before they sign up); writes need a user.
+    A token that is sent must still be valid: authentication runs first."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or bool(request.user and request.user.is_authenticated)
+
+
+def page_response(page: Page, serializer_class, *, context: dict | None = None) -> Response:
+    return Response(
+        {
+            "results": serializer_class(page.items, many=True, context=context or {}).data,
+            "next_cursor": page.next_cursor,
+        }
+    )

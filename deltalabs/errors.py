@@ -1,0 +1,207 @@
+"""One error hierarchy and one mapping to the API error body (SPEC 3.2).
+
+Services raise ``ApplicationError`` subclasses with a stable ``code``; the DRF
+exception handler below turns those, DRF's own exceptions and Django's
+``Http404``/``PermissionDenied``/``ValidationError`` into::
+
+    {"code": "...", "message": "...", "requestId": "...", "details": {...}}
+
+The AI tool runner reuses ``error_payload`` so tool errors read the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from deltalabs.request_context import current_request_id
+
+logger = logging.getLogger("deltalabs.errors")
+
+# Common codes (SPEC 3.2); each app adds its own in apps/<domain>/errors.py.
+VALIDATION_ERROR = "validation_error"
+NOT_AUTHENTICATED = "not_authenticated"
+TOKEN_INVALID = "token_invalid"
+PERMISSION_DENIED = "permission_denied"
+NOT_FOUND = "not_found"
+METHOD_NOT_ALLOWED = "method_not_allowed"
+NOT_ACCEPTABLE = "not_acceptable"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+PAYLOAD_TOO_LARGE = "payload_too_large"
+RATE_LIMITED = "rate_limited"
+INTERNAL_ERROR = "internal_error"
+SERVICE_UNAVAILABLE = "service_unavailable"
+CONFLICT = "conflict"
+
+
+class ApplicationError(Exception):
+    """A domain error with a stable code. Subclasses fix the HTTP status."""
+
+    status_code = 400
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None, *, headers=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+
+class ValidationFailed(ApplicationError):
+    status_code = 400
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None, *, code: str = VALIDATION_ERROR):
+        super().__init__(code, message, details)
+
+
+class NotAuthenticated(ApplicationError):
+    status_code = 401
+
+
+class PaymentRequired(ApplicationError):
+    status_code = 402
+
+
+class PermissionDenied(ApplicationError):
+    status_code = 403
+
+    def __init__(self, message: str = "You do not have permission to do this.", *, code: str = PERMISSION_DENIED):
+        super().__init__(code, message)
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+
+    def __init__(self, message: str = "Not found.", *, code: str = NOT_FOUND):
+        super().__init__(code, message)
+
+
+class Conflict(ApplicationError):
+    status_code = 409
+
+
+class Unprocessable(ApplicationError):
+    status_code = 422
+
+
+class RateLimited(ApplicationError):
+    status_code = 429
+
+    def __init__(self, retry_after: int, message: str = "Too many requests; slow down."):
+        super().__init__(RATE_LIMITED, message, {"retry_after": retry_after}, headers={"Retry-After": str(retry_after)})
+
+
+class BadGateway(ApplicationError):
+    """An upstream provider (payments, AI) failed or answered nonsense."""
+
+    status_code = 502
+
+
+class ServiceUnavailable(ApplicationError):
+    status_code = 503
+
+    def __init__(
+        self, message: str = "A backing service is unavailable; try again shortly.", *, code: str = SERVICE_UNAVAILABLE
+    ):
+        super().__init__(code, message)
+
+
+def error_payload(code: str, message: str, details: dict | None = None) -> dict:
+    body = {"code": code, "message": message, "requestId": current_request_id()}
+    if details:
+        body["details"] = details
+    return body
+
+
+def _flatten_detail(detail) -> Any:
+    """DRF ErrorDetail trees -> plain lists of strings keyed by field."""
+    if isinstance(detail, dict):
+        return {str(key): _flatten_detail(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [str(item) for item in detail]
+        return [_flatten_detail(item) for item in detail]
+    return [str(detail)]
+
+
+def _validation_details(detail) -> dict:
+    flat = _flatten_detail(detail)
+    if isinstance(flat, dict):
+        return flat
+    return {"non_field_errors": flat}
+
+
+_DRF_CODES: dict[type, str] = {
+    drf.NotAuthenticated: NOT_AUTHENTICATED,
+    drf.AuthenticationFailed: TOKEN_INVALID,
+    drf.PermissionDenied: PERMISSION_DENIED,
+    drf.NotFound: NOT_FOUND,
+    drf.MethodNotAllowed: METHOD_NOT_ALLOWED,
+    drf.NotAcceptable: NOT_ACCEPTABLE,
+    drf.UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,
+    drf.ParseError: VALIDATION_ERROR,
+    drf.Throttled: RATE_LIMITED,
+}
+
+
+def describe_exception(exc: Exception) -> tuple[int, str, str, dict | None, dict]:
+    """Map any exception to (status, code, message, details, headers)."""
+    if isinstance(exc, ApplicationError):
+        return exc.status_code, exc.code, exc.message, exc.details, exc.headers
+    if isinstance(exc, (Http404, drf.NotFound)):
+        return 404, NOT_FOUND, "Not found.", None, {}
+    if isinstance(exc, DjangoPermissionDenied):
+        return 403, PERMISSION_DENIED, "You do not have permission to do this.", None, {}
+    if isinstance(exc, DjangoValidationError):
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return 400, VALIDATION_ERROR, "The request is invalid.", details, {}
+    if isinstance(exc, RequestDataTooBig):
+        return 413, PAYLOAD_TOO_LARGE, "The request body is too large.", None, {}
+    if isinstance(exc, SuspiciousOperation):
+        return 400, VALIDATION_ERROR, "The request is malformed.", None, {}
+    if isinstance(exc, drf.ValidationError):
+        return 400, VALIDATION_ERROR, "The request is invalid.", _validation_details(exc.detail), {}
+    if isinstance(exc, drf.Throttled):
+        wait = int(exc.wait or 1)
+        return 429, RATE_LIMITED, "Too many requests; slow down.", {"retry_after": wait}, {"Retry-After": str(wait)}
+    if isinstance(exc, drf.APIException):
+        code = _DRF_CODES.get(type(exc)) or next(
+            (value for klass, value in _DRF_CODES.items() if isinstance(exc, klass)), None
+        )
+        if code is None:
+            code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else "The request failed."
+        if isinstance(exc, drf.NotAuthenticated):
+            message = "Authentication credentials were not provided."
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        return exc.status_code, code, message, None, headers
+    return 500, INTERNAL_ERROR, "Something went wrong on our side. Quote the request id when you report it.", None, {}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF EXCEPTION_HANDLER: every error, expected or not, gets the error body."""
+    status, code, message, details, headers = describe_exception(exc)
+    if status >= 500:
+        view = context.get("view")
+        logger.error("Unhandled error in %s", type(view).__name__ if view else "view", exc_info=exc)
+    response = Response(error_payload(code, message, details), status=status)
+    for name, value in headers.items():
+        response[name] = value
+    request = context.get("request")
+    # An authentication failure tells the client which scheme to use.
+    if status == 401 and request is not None and "WWW-Authenticate" not in response:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def json_error_response(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_payload(code, message), status=status)

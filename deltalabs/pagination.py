@@ -1,0 +1,167 @@
+"""Keyset (cursor) pagination for every list (SPEC 3.2).
+
+``?cursor=<opaque>&limit=20``: default 20, larger limits are clamped to 100,
+a malformed cursor is a 400. The cursor carries the sort key of the last row
+returned (plus the primary key as the final tie-breaker), so every page is one
+indexed range query: the cost does not grow with page depth, and rows with
+equal sort keys are never skipped or repeated.
+
+Nullable sort fields sort NULLs last in both directions, on every engine.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import F, Q, QuerySet
+
+from deltalabs.errors import ValidationFailed
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    descending: bool
+    nullable: bool
+    field: Any  # the model field, used to parse cursor values
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def parse_limit(raw: str | None) -> int:
+    default = settings.PAGINATION_DEFAULT_LIMIT
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            "limit must be a positive integer.", {"limit": ["Must be a positive integer."]}
+        ) from None
+    if value < 1:
+        raise ValidationFailed("limit must be a positive integer.", {"limit": ["Must be a positive integer."]})
+    return min(value, settings.PAGINATION_MAX_LIMIT)
+
+
+def _sort_keys(queryset: QuerySet, ordering: Sequence[str]) -> list[SortKey]:
+    meta = queryset.model._meta
+    keys = []
+    for item in ordering:
+        name = item.lstrip("-")
+        field = meta.pk if name == "pk" else meta.get_field(name)
+        keys.append(SortKey(field.attname if field.is_relation else name, item.startswith("-"), field.null, field))
+    if not keys or keys[-1].field is not meta.pk:
+        keys.append(SortKey(meta.pk.attname, False, False, meta.pk))
+    return keys
+
+
+def _order_by(keys: list[SortKey]) -> list:
+    expressions = []
+    for key in keys:
+        expression = F(key.name)
+        if key.descending:
+            expressions.append(expression.desc(nulls_last=True) if key.nullable else expression.desc())
+        else:
+            expressions.append(expression.asc(nulls_last=True) if key.nullable else expression.asc())
+    return expressions
+
+
+def _beyond(key: SortKey, value: Any) -> Q | None:
+    """Rows strictly after ``value`` on this key alone (NULLs come last)."""
+    if value is None:
+        return None  # nothing sorts after NULL
+    condition = Q(**{f"{key.name}__{'lt' if key.descending else 'gt'}": value})
+    if key.nullable:
+        condition |= Q(**{f"{key.name}__isnull": True})
+    return condition
+
+
+def _equal(key: SortKey, value: Any) -> Q:
+    return Q(**{f"{key.name}__isnull": True}) if value is None else Q(**{key.name: value})
+
+
+def _after(keys: list[SortKey], values: list[Any]) -> Q:
+    """Lexicographic "row > cursor" as (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ..."""
+    terms = []
+    prefix = Q()
+    for key, value in zip(keys, values, strict=True):
+        beyond = _beyond(key, value)
+        if beyond is not None:
+            terms.append(prefix & beyond)
+        prefix &= _equal(key, value)
+    # The primary key is never NULL, so at least one term exists.
+    return reduce(operator.or_, terms)
+
+
+def _to_json(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _row_value(row: Any, key: SortKey) -> Any:
+    return row[key.name] if isinstance(row, dict) else getattr(row, key.name)
+
+
+def _signature(keys: list[SortKey]) -> str:
+    return ",".join(("-" if key.descending else "") + key.name for key in keys)
+
+
+def encode_cursor(keys: list[SortKey], row: Any) -> str:
+    payload = {"o": _signature(keys), "v": [_to_json(_row_value(row, key)) for key in keys]}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
+    invalid = ValidationFailed("The cursor is invalid.", {"cursor": ["Invalid cursor."]})
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if payload["o"] != _signature(keys) or len(payload["v"]) != len(keys):
+            raise invalid
+        values = []
+        for key, raw in zip(keys, payload["v"], strict=True):
+            if raw is None and not key.nullable:
+                raise invalid
+            target = key.field.target_field if key.field.is_relation else key.field
+            values.append(None if raw is None else target.to_python(raw))
+        return values
+    except (ValueError, TypeError, KeyError, binascii.Error, ValidationError, FieldDoesNotExist, AttributeError):
+        raise invalid from None
+
+
+def paginate(queryset: QuerySet, *, ordering: Sequence[str], cursor: str | None, limit: int) -> Page:
+    """One page of ``queryset`` in ``ordering`` (primary key appended as tie-breaker)."""
+    keys = _sort_keys(queryset, ordering)
+    if cursor:
+        queryset = queryset.filter(_after(keys, decode_cursor(keys, cursor)))
+    rows = list(queryset.order_by(*_order_by(keys))[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor(keys, rows[-1]) if has_more and rows else None)
+
+
+def paginate_request(queryset: QuerySet, request, *, ordering: Sequence[str]) -> Page:
+    """``paginate`` with ``cursor`` and ``limit`` read from the query string."""
+    return paginate(
+        queryset,
+        ordering=ordering,
+        cursor=request.query_params.get("cursor") or None,
+        limit=parse_limit(request.query_params.get("limit")),
+    )

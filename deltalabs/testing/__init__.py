@@ -1,0 +1,1 @@
+"""Test support that ships with the code: the Mongo compile gate."""
