@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import functools
+import random
+import time
 import uuid
 from contextlib import AbstractContextManager
 
@@ -51,3 +54,50 @@ class TimeStampedModel(UUIDModel):
 
     class Meta:
         abstract = True
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """MongoDB labels write conflicts between concurrent transactions as
+    transient: the whole transaction may simply be run again."""
+    while exc is not None:
+        has_label = getattr(exc, "has_error_label", None)
+        if has_label and (has_label("TransientTransactionError") or has_label("UnknownTransactionCommitResult")):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def _in_transaction(using: str) -> bool:
+    connection = connections[using]
+    if connection.vendor == "mongodb":
+        return connection.in_atomic_block_mongo
+    return connection.in_atomic_block
+
+
+def transactional(func=None, *, using: str = DEFAULT_DB_ALIAS, attempts: int = 5):
+    """Run ``func`` in ``atomic`` and, when it is the outermost transaction,
+    retry it on MongoDB's transient write conflicts (two transactions updating
+    one counter document). SQLite serialises writers, so it never retries.
+
+    Services whose transaction updates contended counters (seats, slots,
+    sponsorship codes) use this instead of a bare ``with atomic()``.
+    """
+
+    def decorate(inner):
+        @functools.wraps(inner)
+        def wrapper(*args, **kwargs):
+            if _in_transaction(using):
+                return inner(*args, **kwargs)  # join the caller's transaction
+            for attempt in range(1, attempts + 1):
+                try:
+                    with atomic(using):
+                        return inner(*args, **kwargs)
+                except Exception as exc:
+                    if attempt == attempts or not _is_transient(exc):
+                        raise
+                    time.sleep(random.uniform(0, 0.01 * attempt))  # noqa: S311 - jitter, not crypto
+            raise AssertionError("unreachable")
+
+        return wrapper
+
+    return decorate(func) if func is not None else decorate
