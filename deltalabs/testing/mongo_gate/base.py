@@ -17,6 +17,18 @@ class _Result:
         self.__dict__.update(values)
 
 
+class _EmptyCursor:
+    """Quacks like a pymongo CommandCursor with no documents."""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        raise StopIteration
+
+    next = __next__
+
+
 class GateCollection:
     """Accepts what the compilers send to pymongo and returns empty results."""
 
@@ -30,7 +42,7 @@ class GateCollection:
 
     def aggregate(self, pipeline, session=None, **kwargs):
         self._encode(pipeline=pipeline)
-        return iter([])
+        return _EmptyCursor()
 
     def insert_many(self, documents, session=None, **kwargs):
         self._encode(documents=list(documents))
