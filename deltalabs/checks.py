@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.apps import apps
 from django.core import checks
 from django.db.models.fields import AutoFieldMixin
@@ -10,26 +12,25 @@ PROJECT_PACKAGES = ("apps.", "deltalabs")
 
 
 def _is_project_model(model) -> bool:
-    return model.__module__.startswith(PROJECT_PACKAGES)
+    return model._meta.app_config is not None and model._meta.app_config.name.startswith(PROJECT_PACKAGES)
+
+
+def find_auto_increment_models(models: Iterable) -> list[checks.Error]:
+    """Every project model (auto-created many-to-many tables included) must
+    have a non-integer key: auto-increment keys do not exist on MongoDB."""
+    return [
+        checks.Error(
+            f"{model._meta.label} has an auto-increment primary key.",
+            hint="Inherit from deltalabs.db.UUIDModel, and use an explicit `through` "
+            "model (also a UUIDModel) for many-to-many relations.",
+            obj=model,
+            id="deltalabs.E001",
+        )
+        for model in models
+        if _is_project_model(model) and isinstance(model._meta.pk, AutoFieldMixin)
+    ]
 
 
 @checks.register(checks.Tags.models)
 def check_no_auto_increment_keys(app_configs=None, **kwargs):
-    """Every project model (including auto-created many-to-many tables) must
-    have a non-integer key: auto-increment keys do not exist on MongoDB."""
-    errors = []
-    models = apps.get_models(include_auto_created=True)
-    for model in models:
-        if not _is_project_model(model) and not model._meta.app_config.name.startswith(PROJECT_PACKAGES):
-            continue
-        if isinstance(model._meta.pk, AutoFieldMixin):
-            errors.append(
-                checks.Error(
-                    f"{model._meta.label} has an auto-increment primary key.",
-                    hint="Inherit from deltalabs.db.UUIDModel, and use an explicit `through` "
-                    "model (also a UUIDModel) for many-to-many relations.",
-                    obj=model,
-                    id="deltalabs.E001",
-                )
-            )
-    return errors
+    return find_auto_increment_models(apps.get_models(include_auto_created=True))

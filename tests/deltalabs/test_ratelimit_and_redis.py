@@ -1,0 +1,74 @@
+"""Rate limits (429 + Retry-After) and behaviour when Redis is configured but down (SPEC 3.2, 3.3)."""
+
+import pytest
+
+from tests.deltalabs.probe_urls import Calls
+from tests.factories.identity import TEST_PASSWORD
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.deltalabs.probe_urls")]
+
+
+def login(client, email, ip="10.0.0.1"):
+    return client.post("/v1/auth/login", {"email": email, "password": "wrong"}, format="json", REMOTE_ADDR=ip)
+
+
+def test_login_is_limited_per_ip(api_client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "auth": "3/min"}
+    statuses = [login(api_client, f"u{n}@example.test").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    response = login(api_client, "other@example.test")
+    assert response.json()["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_login_is_limited_per_email_across_ips(api_client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "auth": "3/min"}
+    statuses = [login(api_client, "target@example.test", ip=f"10.0.1.{n}").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_register_shares_the_auth_limit(api_client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "auth": "1/min"}
+    payload = {"email": "r@example.test", "password": TEST_PASSWORD, "display_name": "R"}
+    assert api_client.post("/v1/auth/register", payload, format="json").status_code == 201
+    assert api_client.post("/v1/auth/register", payload, format="json").status_code == 429
+
+
+def test_default_limit_per_user(user_client, other_client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": "3/min"}
+    assert [user_client.get("/v1/users/me").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert other_client.get("/v1/users/me").status_code == 200
+
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def redis_down(settings):
+    from config.settings.base import redis_cache
+
+    settings.REDIS_URL = DEAD_REDIS
+    settings.CACHES = {
+        "default": redis_cache(DEAD_REDIS, fail_soft=True),
+        "strict": redis_cache(DEAD_REDIS, fail_soft=False),
+    }
+    Calls.reset()
+
+
+def test_reads_keep_working_when_redis_is_down(user_client, redis_down, caplog):
+    # the rate limiter cannot count, so it lets the request through and says so
+    response = user_client.get("/v1/users/me")
+    assert response.status_code == 200
+    assert "Rate limiter unavailable" in caplog.text
+
+
+def test_idempotent_mutation_fails_closed_when_redis_is_down(user_client, redis_down):
+    response = user_client.post("/v1/_probe/counter", {"a": 1}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 503 and response.json()["code"] == "service_unavailable"
+    assert Calls.count == 0
+
+
+def test_readyz_reports_redis_down(api_client, redis_down):
+    response = api_client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"] == "unavailable"

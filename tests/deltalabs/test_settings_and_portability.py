@@ -1,0 +1,114 @@
+"""Settings per environment and database portability checks (SPEC 3.1; issue 2 "Done when")."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import models
+from django.test.utils import isolate_apps
+
+from config.env import database_from_url
+from deltalabs.checks import find_auto_increment_models
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECRET_KEY": "prod-secret-" + "s" * 60,
+    "JWT_SIGNING_KEY": "prod-jwt-" + "j" * 60,
+    "ALLOWED_HOSTS": "api.deltalabs.example",
+}
+
+
+def manage(*args, env=None):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "JWT_SIGNING_KEY"])
+def test_production_refuses_to_start_without_its_keys(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_refuses_jwt_key_equal_to_secret_key():
+    result = manage("check", env={**PRODUCTION_ENV, "JWT_SIGNING_KEY": PRODUCTION_ENV["SECRET_KEY"]})
+    assert result.returncode != 0 and "JWT_SIGNING_KEY must differ" in result.stderr
+
+
+def test_mongodb_settings_pass_check_without_a_server():
+    result = manage("check", env={"DATABASE_URL": "mongodb://localhost:27017/deltalabs"})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_missing_migrations_on_sqlite():
+    result = manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_missing_migrations_under_mongodb_settings():
+    result = manage("mongo_migrations", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+class TestDatabaseUrl:
+    def test_default_is_sqlite_under_var(self):
+        config = database_from_url(None)
+        assert config["ENGINE"] == "django.db.backends.sqlite3"
+        assert config["NAME"].endswith("var/deltalabs.sqlite3")
+
+    def test_relative_and_absolute_sqlite_paths(self, tmp_path):
+        assert database_from_url("sqlite:///var/x.sqlite3")["NAME"] == str(ROOT / "var" / "x.sqlite3")
+        assert database_from_url(f"sqlite:///{tmp_path}/y.db")["NAME"] == f"{tmp_path}/y.db"
+
+    @pytest.mark.parametrize(
+        "url", ["mongodb://db1,db2/platform?replicaSet=rs0", "mongodb+srv://u:p@c.example/platform"]
+    )
+    def test_mongodb_urls_use_the_mongo_backend(self, url):
+        config = database_from_url(url)
+        assert config["ENGINE"] == "django_mongodb_backend"
+        assert config["HOST"] == url and config["NAME"] == "platform"
+
+    def test_unknown_scheme_is_refused(self):
+        from django.core.exceptions import ImproperlyConfigured
+
+        with pytest.raises(ImproperlyConfigured):
+            database_from_url("mysql://localhost/x")
+
+
+@isolate_apps("apps.identity")
+def test_check_rejects_auto_increment_keys_in_project_apps():
+    class Legacy(models.Model):
+        class Meta:
+            app_label = "identity"
+
+    class Modern(models.Model):
+        id = models.UUIDField(primary_key=True)
+
+        class Meta:
+            app_label = "identity"
+
+    errors = find_auto_increment_models([Legacy, Modern])
+    assert [error.id for error in errors] == ["deltalabs.E001"]
+    assert errors[0].obj is Legacy
+
+
+def test_project_models_pass_the_check():
+    from django.apps import apps
+
+    assert find_auto_increment_models(apps.get_models(include_auto_created=True)) == []
