@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,4 +9,12 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity"
 
     def ready(self) -> None:
-        from apps.identity import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from apps.identity import repositories, schema  # noqa: F401 - schema registers the OpenAPI auth extension
+        from deltalabs import dashboard
+
+        dashboard.register_number(
+            "new_users_week",
+            "Sign-ups, last 7 days",
+            lambda now: repositories.users_joined_since(now - timedelta(days=7)),
+            order=90,
+        )

@@ -31,3 +31,7 @@ def token_revoke(*, jti: str, user_id: UUID, expires_at: datetime) -> RevokedTok
 def revoked_tokens_delete_expired(now: datetime) -> int:
     deleted, _ = RevokedToken.objects.filter(expires_at__lt=now).delete()
     return deleted
+
+
+def users_joined_since(since: datetime) -> int:
+    return User.objects.filter(date_joined__gte=since).count()

@@ -1,0 +1,61 @@
+"""The staff dashboard on the admin index (SPEC 5)."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from deltalabs import charts, dashboard
+from tests.factories.identity import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_QUERY_BUDGET = 40
+
+
+@pytest.fixture
+def staff_browser():
+    client = Client()
+    client.force_login(StaffFactory())
+    return client
+
+
+def test_dashboard_renders_numbers_and_charts_for_staff(staff_browser, django_assert_max_num_queries):
+    UserFactory.create_batch(3)
+    with django_assert_max_num_queries(DASHBOARD_QUERY_BUDGET):
+        response = staff_browser.get("/admin/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="dashboard"' in html
+    assert 'data-key="new_users_week"' in html
+
+
+def test_dashboard_is_cached(staff_browser, django_assert_max_num_queries):
+    staff_browser.get("/admin/")
+    assert cache.get(dashboard.CACHE_KEY) is not None
+
+
+def test_dashboard_is_not_for_learners():
+    client = Client()
+    client.force_login(UserFactory())
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_anonymous_is_sent_to_login():
+    response = Client().get("/admin/")
+    assert response.status_code == 302
+
+
+def test_a_broken_figure_does_not_break_the_page(staff_browser, monkeypatch):
+    def broken(now):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(dashboard._numbers, "broken", dashboard.Number("broken", "Broken", broken))
+    response = staff_browser.get("/admin/")
+    assert response.status_code == 200 and "n/a" in response.content.decode()
+
+
+def test_svg_charts_escape_labels():
+    svg = charts.bars([("<script>", 3), ("ok", 1)])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert charts.rows([]) == '<p class="dash-empty">No data yet.</p>'
