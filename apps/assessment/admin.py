@@ -33,8 +33,26 @@ class CourseFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AssessmentItemForm(forms.ModelForm):
+    class Meta:
+        model = AssessmentItem
+        fields = ("position", "kind", "points", "prompt", "choices", "answer_key")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.item_validate(
+                kind=cleaned.get("kind"), choices=cleaned.get("choices"), answer_key=cleaned.get("answer_key")
+            )
+        except ValidationFailed as exc:
+            for field, problems in exc.details.items():
+                self.add_error(field, problems)
+        return cleaned
+
+
 class AssessmentItemInline(admin.StackedInline):
     model = AssessmentItem
+    form = AssessmentItemForm
     extra = 0
     fields = (("position", "kind", "points"), "prompt", "choices", "answer_key")
 
