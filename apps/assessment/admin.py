@@ -160,10 +160,24 @@ class SubmissionAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     ordering = ("-submitted_at",)
     show_full_result_count = False
-    actions = ["grade_with_auto_score", export_csv_action(SUBMISSION_CSV)]
+    actions = ["grade_with_auto_score", "reset_selected", export_csv_action(SUBMISSION_CSV)]
 
     def has_add_permission(self, request) -> bool:
         return False  # learners hand work in through the API
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # "reset" (through the service) is the way to remove one
+
+    @admin.action(description="Reset selected (the learners may submit again)")
+    def reset_selected(self, request, queryset):
+        reset = 0
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                services.submission_reset(actor=request.user, submission_id=pk)
+                reset += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{reset} submission(s) reset.")
 
     def save_model(self, request, obj, form, change):
         # The grade goes through the service: same rule, graded_by/graded_at recorded.
@@ -196,6 +210,3 @@ class GradingQueueAdmin(SubmissionAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Submission.Status.SUBMITTED)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -328,7 +328,7 @@ def _visible_submission(*, actor, submission_id: UUID) -> tuple[Submission, Cour
     role = course_role(actor=actor, course_id=submission.course_id)
     if role in TEACHING_ROLES:
         return submission, CourseAccess(course=submission.course, role=role)
-    if submission.user_id != actor.pk:
+    if submission.user_id != actor.pk or submission.course.status == Course.Status.DRAFT:
         raise NotFound()
     return submission, None
 
@@ -367,6 +367,17 @@ def submission_grade(*, actor, submission_id: UUID, score: Decimal | None, feedb
     with atomic():
         repositories.submission_record_grade(submission_id=submission.pk, **changes)
     return repositories.submission_get(submission.pk)
+
+
+def submission_reset(*, actor, submission_id: UUID) -> None:
+    """Delete a submission so its learner may hand the assessment in again
+    (one submission each otherwise). Instructors of the course and staff; the
+    owner gets 403, anyone else 404."""
+    submission, access = _visible_submission(actor=actor, submission_id=submission_id)
+    if access is None:
+        raise PermissionDenied("Only the course's instructors and staff reset submissions.")
+    with atomic():
+        repositories.submission_delete(submission.pk)
 
 
 def submission_list_own(*, actor, course_id: UUID | None = None, cursor: str | None = None, limit: int = 20) -> Page:

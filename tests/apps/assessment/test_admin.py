@@ -130,3 +130,11 @@ def test_item_inline_refuses_a_key_outside_the_choices(admin_client):
     data["items-0-answer_key"] = "[1]"
     assert admin_client.post("/admin/assessment/assessment/add/", data).status_code == 302
     assert Assessment.objects.get(title="New quiz").items.get().answer_key == [1]
+
+
+def test_reset_action_lets_the_learner_submit_again(admin_client, assessment):
+    submission = SubmissionFactory(assessment=assessment)
+    admin_client.post(
+        "/admin/assessment/submission/", {"action": "reset_selected", "_selected_action": [str(submission.pk)]}
+    )
+    assert not Submission.objects.filter(pk=submission.pk).exists()

@@ -354,3 +354,25 @@ class TestItemShape:
     )
     def test_well_formed_items_pass(self, kind, choices, key):
         services.item_validate(kind=kind, choices=choices, answer_key=key)
+
+
+class TestReset:
+    def test_instructor_resets_and_the_learner_submits_again(self, quiz, learner, instructor):
+        first = submit(learner, quiz, {})
+        with pytest.raises(PermissionDenied):
+            services.submission_reset(actor=learner, submission_id=first.pk)
+        services.submission_reset(actor=instructor, submission_id=first.pk)
+        assert submit(learner, quiz, {}).pk != first.pk
+
+    def test_classmate_gets_not_found(self, quiz, learner, classmate):
+        first = submit(learner, quiz, {})
+        with pytest.raises(NotFound):
+            services.submission_reset(actor=classmate, submission_id=first.pk)
+
+
+def test_own_submission_in_a_course_turned_draft_is_not_found(quiz, course, learner, instructor):
+    submission = submit(learner, quiz, {})
+    Course.objects.filter(pk=course.pk).update(status=Course.Status.DRAFT)
+    with pytest.raises(NotFound):
+        services.submission_get(actor=learner, submission_id=submission.pk)
+    assert services.submission_get(actor=instructor, submission_id=submission.pk).pk == submission.pk
