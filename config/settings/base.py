@@ -212,7 +212,16 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "deltalabs.openapi.postprocess_error_component",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a "kind" or "status" choice set; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentKindEnum": "apps.assessment.models.Assessment.Kind",
+        "AssessmentItemKindEnum": "apps.assessment.models.AssessmentItem.Kind",
+        "SubmissionStatusEnum": "apps.assessment.models.Submission.Status",
+        "LessonKindEnum": "apps.catalog.models.Lesson.Kind",
+        "ResourceKindEnum": "apps.catalog.models.Resource.Kind",
+        "CourseStatusEnum": "apps.catalog.models.Course.Status",
+        "EnrollmentStatusEnum": "apps.learning.models.Enrollment.Status",
+    },
 }
 
 # --- Redis, cache, sessions (SPEC 3.3) ----------------------------------------
