@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import uuid
 from pathlib import Path
 
 from deltalabs.emails import send_once
@@ -44,3 +45,9 @@ def send_report_once(*, key: str, to: str, journal: str) -> str:
         _write(journal, "holding")
         time.sleep(HOLD_SECONDS)
     return "sent" if sent else "skipped"
+
+
+@idempotent_task(name="tests.ops.worker_tasks.greet_without_key")
+def greet_without_key(*, to: str) -> None:
+    """Deliberately NOT idempotent (a fresh key each run): the periodic-task check must catch it."""
+    send_once(key=f"careless:{uuid.uuid4()}", template="tests/hello", to=to, context={"name": "again"})
