@@ -97,6 +97,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + PROJECT_APPS
 # --- HTTP ---------------------------------------------------------------------
 MIDDLEWARE = [
     "deltalabs.middleware.RequestIdMiddleware",
+    # Wraps everything below: one access-log line for every response.
+    "deltalabs.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,7 +107,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "deltalabs.middleware.AccessLogMiddleware",
 ]
 
 TEMPLATES = [
