@@ -13,7 +13,12 @@ from celery import Celery, signals
 
 from deltalabs import request_context
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Importing the ``config`` package imports this module first, before
+# config.wsgi or config.asgi run, so this default is also theirs: it must be
+# the production one (a web process must never fall back to DEBUG settings).
+# ``manage.py`` and the Makefile's worker/beat targets choose the local
+# settings explicitly.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("deltalabs")
 app.config_from_object("django.conf:settings", namespace="CELERY")
