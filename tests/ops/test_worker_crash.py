@@ -11,12 +11,17 @@ sends nothing, so exactly one email goes out.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import uuid
 
 import pytest
 from celery import Celery
+from django.conf import settings
+from django.db import connection
 
 from deltalabs import request_context
 from deltalabs.models import OutboundEmail
@@ -89,3 +94,25 @@ def test_task_killed_mid_run_is_redelivered_and_its_email_goes_out_once(tmp_path
         sent_files = list(worker.mail_dir.iterdir())
         assert sum(path.read_text().count("Subject: Hello Ops") for path in sent_files) == 1
     result.forget()
+
+
+def test_ops_status_probes_a_live_worker_through_the_broker(tmp_path, producer):
+    with celery_worker(tmp_path) as worker:
+        worker.wait_ready()
+        # when: an operator asks from another process, configured like the deployment
+        completed = subprocess.run(
+            [sys.executable, "manage.py", "ops_status", "--probe-worker", f"--queue={worker.queue}", "--json"],
+            cwd=settings.BASE_DIR,
+            env=worker.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        # then: the probe went through Redis to the worker, which reached the database
+        assert completed.returncode == 0, completed.stdout + completed.stderr + worker.log()
+        report = json.loads(completed.stdout)
+        assert report["ready"] is True and report["problems"] == []
+        assert report["celery"]["mode"] == "broker"
+        assert f"{worker.queue}@" in " ".join(report["celery"]["workers"])
+        assert report["worker_probe"]["database"] == connection.vendor
+        assert report["worker_probe"]["pid"] != os.getpid()

@@ -70,9 +70,19 @@ class CeleryWorker:
     queue: str
     log_path: Path
     mail_dir: Path
+    env: dict[str, str]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        """Until the worker consumes from its queue and answers remote control (pings)."""
+        wait_until(
+            lambda: f"{self.queue}@" in self.log() and " ready." in self.log(),
+            timeout=timeout,
+            what="the worker to be ready",
+            worker=self,
+        )
 
 
 @contextlib.contextmanager
@@ -119,7 +129,7 @@ def celery_worker(tmp_path: Path, *, extra_modules: tuple[str, ...] = ()) -> Ite
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: the pool children go down with it
         )
-    worker = CeleryWorker(process=process, queue=queue, log_path=log_path, mail_dir=mail_dir)
+    worker = CeleryWorker(process=process, queue=queue, log_path=log_path, mail_dir=mail_dir, env=env)
     try:
         yield worker
     finally:
