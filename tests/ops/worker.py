@@ -3,7 +3,9 @@
 The worker uses the development settings driven by environment variables, as
 a deployed worker would: ``REDIS_URL`` (broker and results, so it does not run
 eagerly), ``DATABASE_URL`` pointing at the test database file the test
-process uses, and a file email backend the test can read. Its queue and node
+process uses, and a file email backend the test can read. Not the test
+settings: those force eager tasks and add the Mongo compile-gate alias, which
+belong to the pytest process only. Its queue and node
 name are unique, and it works in Redis database 7, so it shares nothing with
 other test runs or developers.
 """
