@@ -7,8 +7,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SIZE ?= small
+# Celery from the Makefile is a development process: local settings unless told
+# otherwise (config.celery alone defaults to production, like the WSGI entry point).
+CELERY = DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} $(BIN)/celery -A config
+CELERY_CONCURRENCY ?=
 
-.PHONY: run test lint install migrate seed serve worker beat bench check clean mongo-migrations
+.PHONY: run test lint install migrate seed serve worker beat require-redis bench check clean mongo-migrations
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +33,10 @@ seed: migrate
 run: seed
 	@if [ -n "$$REDIS_URL" ]; then \
 		echo "REDIS_URL set: starting a Celery worker and beat alongside the server"; \
-		$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
-		$(BIN)/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule & \
+		$(CELERY) worker --loglevel=INFO --concurrency=2 & worker_pid=$$!; \
+		$(CELERY) beat --loglevel=INFO --schedule var/celerybeat-schedule & beat_pid=$$!; \
+		trap 'kill $$worker_pid $$beat_pid 2>/dev/null; wait $$worker_pid $$beat_pid 2>/dev/null' EXIT; \
+		trap 'exit 130' INT TERM; \
 	fi; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -50,11 +56,20 @@ check: install
 mongo-migrations: install
 	$(PY) manage.py mongo_migrations
 
-worker: install
-	$(BIN)/celery -A config worker --loglevel=INFO
+## worker / beat: the background processes (need REDIS_URL; without it tasks run inside the web process)
+worker: require-redis install
+	$(CELERY) worker --loglevel=INFO $(if $(CELERY_CONCURRENCY),--concurrency=$(CELERY_CONCURRENCY))
 
-beat: install
-	$(BIN)/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
+beat: require-redis install
+	$(CELERY) beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+require-redis:
+	@if [ -z "$$REDIS_URL" ]; then \
+		echo "REDIS_URL is not set: tasks run eagerly inside the web process, so there is nothing for a worker or beat to do."; \
+		echo "Start Redis and run e.g. REDIS_URL=redis://127.0.0.1:6379/0 make $(or $(MAKECMDGOALS),worker)"; \
+		exit 1; \
+	fi
+	@mkdir -p var
 
 bench: install
 	$(PY) bench/run.py

@@ -2,8 +2,13 @@
 
 ``RequestIdMiddleware`` runs first: it accepts a sane ``X-Request-ID`` from the
 client or makes one, exposes it to logs and error bodies, and echoes it on
-every response. ``AccessLogMiddleware`` runs last and logs one line per request
-with the status, duration and user id.
+every response. ``AccessLogMiddleware`` runs right after it, so it wraps every
+other middleware: exactly one line per request, including responses that a
+middleware produced on its own (HTTPS redirects, CORS preflights, CSRF
+failures), with ``requestId``, ``user_id``, ``method``, ``path``, ``status``
+and ``duration_ms`` as structured fields (JSON keys in production). Errors
+inside views are logged with their traceback by the exception handlers; the
+client only ever sees the error body with the request id.
 """
 
 from __future__ import annotations
@@ -51,24 +56,33 @@ class AccessLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        user = getattr(request, "user", None)
-        user_id = request_context.current_user_id() or (
-            str(user.pk) if user is not None and getattr(user, "is_authenticated", False) else None
-        )
         access_logger.info(
-            "%s %s %s",
+            "%s %s %s %.0fms",
             request.method,
             request.path,
             response.status_code,
+            duration_ms,
             extra={
+                "requestId": getattr(request, "request_id", None) or request_context.current_request_id() or "-",
+                "user_id": _user_id(request),
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": duration_ms,
-                "user_id": user_id,
             },
         )
         return response
+
+
+def _user_id(request) -> str | None:
+    """The API user (JWT, recorded by the authentication class) or the admin's session user."""
+    user_id = request_context.current_user_id()
+    if user_id:
+        return user_id
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return str(user.pk)
+    return None
 
 
 class RequestIdLogFilter(logging.Filter):

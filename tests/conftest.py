@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from apps.identity.services import tokens_for
 from tests.factories.identity import StaffFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _reset_celery_join_guard():
+    """Eager tasks run from several threads at once (concurrency tests) race on
+    Celery's process-global "inside a task" flag and can leave it set, which
+    would make later ``result.get()`` calls refuse to run. Start each test clean."""
+    _set_task_join_will_block(False)
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ class IdentityConfig(AppConfig):
     verbose_name = "Identity"
 
     def ready(self) -> None:
-        from apps.identity import repositories, schema  # noqa: F401 - schema registers the OpenAPI auth extension
+        from apps.identity import repositories
         from deltalabs import dashboard
 
         dashboard.register_number(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     BASE_DIR,
@@ -96,6 +97,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + PROJECT_APPS
 # --- HTTP ---------------------------------------------------------------------
 MIDDLEWARE = [
     "deltalabs.middleware.RequestIdMiddleware",
+    # Wraps everything below: one access-log line for every response.
+    "deltalabs.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,7 +107,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "deltalabs.middleware.AccessLogMiddleware",
 ]
 
 TEMPLATES = [
@@ -289,6 +291,12 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Workers log through Django's LOGGING (JSON in production) instead of
+# replacing the root logger with Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic tasks: every entry names a registered, idempotent task (a test runs
+# each one twice and checks that the second run changes nothing). Exactly one
+# beat process runs per deployment (docs/deploy.md).
 CELERY_BEAT_SCHEDULE = {
     "identity-cleanup-revoked-tokens": {
         "task": "apps.identity.tasks.cleanup_revoked_tokens",
@@ -297,17 +305,26 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Email ----------------------------------------------------------------------
+# Console backend by default (mail is printed by the process that sends it:
+# the worker, or the web process when tasks run eagerly); SMTP as soon as
+# EMAIL_HOST is set. EMAIL_BACKEND overrides both (e.g. the file backend in a
+# staging environment, with EMAIL_FILE_PATH).
 EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = env_int("EMAIL_PORT", 587)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    # Implicit TLS (port 465) and STARTTLS (587) exclude each other.
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Delta Labs <no-reply@deltalabs.example>")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- Integrations ---------------------------------------------------------------
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
@@ -324,12 +341,23 @@ LOG_FORMAT = env_str("LOG_FORMAT", "text")  # "json" in production
 
 
 def logging_config(log_format: str, level: str) -> dict:
+    """One console handler; every record carries ``requestId`` and ``user_id``.
+
+    ``json`` writes one JSON object per line: ``time`` (ISO 8601 UTC),
+    ``level``, ``logger``, ``message``, ``requestId``, ``user_id``, every
+    ``extra`` field of the record (the access log adds ``method``, ``path``,
+    ``status``, ``duration_ms``) and, for errors, ``exception`` (the
+    traceback). Tracebacks go to the log only, never to a response body.
+    """
+    if log_format not in ("text", "json"):
+        raise ImproperlyConfigured(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}.")
     formatters = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(requestId)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(requestId)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(requestId)s %(user_id)s",
+            "timestamp": "time",
+            "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "exception"},
         },
     }
     return {
