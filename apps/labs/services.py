@@ -343,13 +343,18 @@ def booking_cancel(*, actor, booking_id: UUID) -> Booking:
 def booking_list(
     *, actor, status: str | None = None, upcoming: bool | None = None, cursor: str | None = None, limit: int = 20
 ) -> Page:
-    """The actor's own bookings: newest start first, or with ``upcoming``
-    (not yet started) soonest first. Optional ``status`` filter."""
+    """The actor's own bookings, newest start first. ``upcoming=True``: only
+    those not yet started, soonest first; ``upcoming=False``: only those that
+    have started. Optional ``status`` filter."""
     _require_user(actor)
     if status is not None and status not in Booking.Status.values:
         raise ValidationFailed("Unknown status.", {"status": [f"Use one of: {', '.join(Booking.Status.values)}."]})
+    now = timezone.now()
     queryset = repositories.bookings_of_user(
-        actor.pk, status=status, starting_after=timezone.now() if upcoming else None
+        actor.pk,
+        status=status,
+        starting_after=now if upcoming is True else None,
+        starting_until=now if upcoming is False else None,
     )
     ordering = ["start"] if upcoming else ["-start"]
     return paginate(queryset, ordering=ordering, cursor=cursor, limit=_clamp_limit(limit))
