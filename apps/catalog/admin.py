@@ -168,7 +168,9 @@ class CourseAdmin(admin.ModelAdmin):
             if change:
                 services.course_update(actor=request.user, course_id=obj.pk, values=values)
             else:
-                course = services.course_create(actor=request.user, course_id=obj.pk, values=values)
+                course = services.course_create(actor=request.user, values=values)
+                # The inlines are saved against this form instance.
+                obj.pk = course.pk
                 obj._state.adding = False
                 obj._state.db = course._state.db
         except ApplicationError as error:
