@@ -284,6 +284,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.identity.tasks.cleanup_revoked_tokens",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    "commerce-expire-stale-carts": {
+        "task": "apps.commerce.tasks.expire_stale_carts",
+        "schedule": crontab(minute=41, hour=3),
+    },
+    "commerce-expire-pending-orders": {
+        "task": "apps.commerce.tasks.expire_pending_orders",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------
