@@ -84,6 +84,7 @@ class OrdersView(ApiView):
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
         responses={200: paginated(serializers.OrderOutput)},
+        operation_id="orders_list",
         summary="Your orders",
         description="Newest first, cursor-paginated.",
         tags=["orders"],
@@ -159,6 +160,7 @@ class SponsorsView(ApiView):
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
         responses={200: paginated(serializers.SponsorOutput)},
+        operation_id="sponsors_list",
         summary="Sponsors",
         description="Public: approved sponsors by name; signed in, also the sponsors you belong to (any status).",
         tags=["sponsors"],
@@ -199,6 +201,7 @@ class SponsorshipsView(ApiView):
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
         responses={200: paginated(serializers.SponsorshipOutput)},
+        operation_id="sponsors_sponsorships_list",
         summary="A sponsor's sponsorships and their usage",
         description="Members only: 403 if you can see the sponsor but are not a member, 404 if you cannot see it.",
         tags=["sponsors"],

@@ -122,10 +122,10 @@ def order_checkout(
     provider = payments.get_provider()
     provider_key = provider_idempotency_key(user_id=actor.pk, idempotency_key=idempotency_key)
     for attempt in range(1, _ATTEMPTS + 1):
-        plan = _plan(actor=actor, sponsorship_code=sponsorship_code)
-        if plan.total > 0 and payment is None:
-            raise ValidationFailed("This order needs a payment.", {"payment": ["This field is required."]})
         try:
+            plan = _plan(actor=actor, sponsorship_code=sponsorship_code)
+            if plan.total > 0 and payment is None:
+                raise ValidationFailed("This order needs a payment.", {"payment": ["This field is required."]})
             return _commit(
                 actor=actor,
                 plan=plan,
@@ -134,6 +134,16 @@ def order_checkout(
                 provider_key=provider_key,
                 idempotency_key=idempotency_key,
             )
+        except Conflict as conflict:
+            # A concurrent request with the same key (its Redis record lost or
+            # not yet visible) may have checked this cart out a moment ago:
+            # answer with its order rather than "your cart is empty".
+            existing = None
+            if conflict.code in (CART_EMPTY, CART_CHANGED):
+                existing = repositories.order_by_idempotency_key(user_id=actor.pk, key=idempotency_key)
+            if existing is None:
+                raise
+            return _outcome(existing)
         except payments.PaymentDeclined as declined:
             failed = _record_declined(
                 actor=actor, plan=plan, idempotency_key=idempotency_key, provider=provider, declined=declined
