@@ -16,7 +16,7 @@ def new_key() -> str:
     return f"checkout-{next(_keys)}"
 
 
-def checkout(client, *, token: str = "tok_visa", key: str | None = None, **extra):
+def checkout(client, *, token: str = "tok_visa", key: str | None = None, **extra):  # noqa: S107 - a sandbox card token
     body = {"payment": {"method": "card", "token": token}, **extra}
     return client.post("/v1/orders", body, format="json", HTTP_IDEMPOTENCY_KEY=key or new_key())
 
