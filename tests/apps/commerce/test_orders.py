@@ -105,7 +105,9 @@ class TestRefund:
         Course.objects.filter(pk=course.pk).update(waitlist_length=1)
 
         # when
-        response = client_for(StaffFactory()).post(f"/v1/orders/{order.pk}/refund", {"reason": "Changed mind"}, format="json")
+        response = client_for(StaffFactory()).post(
+            f"/v1/orders/{order.pk}/refund", {"reason": "Changed mind"}, format="json"
+        )
 
         # then
         assert response.status_code == 200
