@@ -88,6 +88,11 @@ class ResourceInline(admin.TabularInline):
     extra = 0
     fields = ("title", "kind", "url", "file", "position")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
@@ -168,7 +173,9 @@ class CourseAdmin(admin.ModelAdmin):
             if change:
                 services.course_update(actor=request.user, course_id=obj.pk, values=values)
             else:
-                course = services.course_create(actor=request.user, course_id=obj.pk, values=values)
+                course = services.course_create(actor=request.user, values=values)
+                # The inlines are saved against this form instance.
+                obj.pk = course.pk
                 obj._state.adding = False
                 obj._state.db = course._state.db
         except ApplicationError as error:
@@ -217,7 +224,7 @@ class SectionAdmin(admin.ModelAdmin):
     """One section with its lessons (Django has no nested inlines)."""
 
     list_display = ("title", "course", "position")
-    search_fields = ("title", "course__title")
+    search_fields = ("title",)
     list_select_related = ("course",)
     autocomplete_fields = ("course",)
     show_full_result_count = False

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from django.conf import settings
 from django.utils import timezone
 
 from apps.catalog import caching, hooks, repositories
@@ -27,6 +28,12 @@ from apps.identity.services import is_staff
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
+
+
+def _page_size(limit: int) -> int:
+    """Callers other than the REST views (AI tools) get the same 1..100 clamp."""
+    return max(1, min(int(limit), settings.PAGINATION_MAX_LIMIT))
+
 
 ORDERINGS = {
     "-published_at": ["-published_at"],
@@ -204,6 +211,7 @@ def course_search(
     Invalid values raise 400 ``validation_error``; a bad cursor too. Pages
     are cached per normalised query; ``seats_taken`` is always fresh.
     """
+    limit = _page_size(limit)
     search, level, category, is_free, instructor_id, ordering = _clean_search_params(
         q=q, level=level, category=category, is_free=is_free, instructor=instructor, ordering=ordering
     )
@@ -245,6 +253,7 @@ def course_search(
 
 def category_list(*, cursor: str | None = None, limit: int = 20) -> Page:
     """Categories in display order (cached with the course lists)."""
+    limit = _page_size(limit)
     version = caching.list_version()
     key = caching.page_key("categories", version, {"cursor": cursor, "limit": limit}) if version else None
     cached = caching.get(key) if key else None
@@ -265,7 +274,9 @@ def course_resources(*, actor, course_id: UUID, cursor: str | None = None, limit
     course = course_get_visible(actor=actor, course_id=course_id)
     if not _has_full_access(actor, course):
         raise PermissionDenied("Resources are for enrolled learners and instructors.")
-    return paginate(repositories.resource_queryset(course.pk), ordering=["position"], cursor=cursor, limit=limit)
+    return paginate(
+        repositories.resource_queryset(course.pk), ordering=["position"], cursor=cursor, limit=_page_size(limit)
+    )
 
 
 # --- Authoring (staff) ----------------------------------------------------------
@@ -346,26 +357,27 @@ def course_update(*, actor, course_id: UUID, values: dict) -> Course:
     if current is None:
         raise NotFound("Course not found.")
     cleaned = _clean_course_values(values, course_id=course_id, current=current)
-    _course_update_unit(course_id=course_id, cleaned=cleaned, old_capacity=current.capacity)
+    _course_update_unit(course_id=course_id, cleaned=cleaned)
     course_changed(course_id)
     return repositories.course_get(course_id)
 
 
 @transactional
-def _course_update_unit(*, course_id: UUID, cleaned: dict, old_capacity: int | None) -> None:
+def _course_update_unit(*, course_id: UUID, cleaned: dict) -> None:
     has_capacity = "capacity" in cleaned
     capacity = cleaned.pop("capacity", None)
+    # Capacity first: if it is refused nothing has been written yet, even when
+    # this unit joined a caller's transaction (the admin's) without a savepoint.
+    if has_capacity and not repositories.course_set_capacity(course_id=course_id, capacity=capacity):
+        raise ValidationFailed(
+            "The capacity is below the seats already taken.",
+            {"capacity": ["Must be at least the number of seats taken."]},
+            code=CAPACITY_BELOW_SEATS_TAKEN,
+        )
     if cleaned:
         repositories.course_update_fields(course_id=course_id, values=cleaned)
     if has_capacity:
-        if not repositories.course_set_capacity(course_id=course_id, capacity=capacity):
-            raise ValidationFailed(
-                "The capacity is below the seats already taken.",
-                {"capacity": ["Must be at least the number of seats taken."]},
-                code=CAPACITY_BELOW_SEATS_TAKEN,
-            )
-        if old_capacity is not None and (capacity is None or capacity > old_capacity):
-            hooks.seats_freed(course_id=course_id)
+        hooks.seats_freed(course_id=course_id)  # fills any seats the new capacity freed
 
 
 def course_publish(*, actor, course_id: UUID) -> Course:

@@ -53,13 +53,11 @@ class LessonProgressInline(admin.TabularInline):
 
 
 class StaffEnrollForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.all())
-    course = forms.ModelChoiceField(queryset=Course.objects.all())
-
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("user", "course"):
-            self.fields[name].widget = AutocompleteSelect(Enrollment._meta.get_field(name), admin_site)
+        for name, queryset in (("user", User.objects.all()), ("course", Course.objects.all())):
+            widget = AutocompleteSelect(Enrollment._meta.get_field(name), admin_site)
+            self.fields[name] = forms.ModelChoiceField(queryset=queryset, widget=widget)
 
 
 @admin.register(Enrollment)

@@ -157,7 +157,9 @@ def enrollment_search(queryset: QuerySet[Enrollment], term: str) -> QuerySet[Enr
     instead of a join over every enrollment (and MongoDB-friendly)."""
     term = term.strip()
     user_ids = list(
-        User.objects.filter(email__startswith=term.lower()).values_list("id", flat=True)[:SEARCH_MATCH_LIMIT]
+        User.objects.filter(email__startswith=term.lower()).order_by().values_list("id", flat=True)[:SEARCH_MATCH_LIMIT]
     )
-    course_ids = list(Course.objects.filter(title__icontains=term).values_list("id", flat=True)[:SEARCH_MATCH_LIMIT])
+    course_ids = list(
+        Course.objects.filter(title__icontains=term).order_by().values_list("id", flat=True)[:SEARCH_MATCH_LIMIT]
+    )
     return queryset.filter(Q(user_id__in=user_ids) | Q(course_id__in=course_ids))
