@@ -115,6 +115,10 @@ def order_checkout(
     ``invalid_sponsorship_code``, ``validation_error`` (payment missing);
     402 ``payment_declined`` (a failed order is kept, cart intact);
     502 ``payment_provider_error`` (nothing kept).
+
+    Call it outside any transaction: it opens its own, and the all-or-nothing
+    guarantee needs that transaction to be the outermost one (MongoDB has no
+    savepoints, so ``transactional`` joins an enclosing transaction instead).
     """
     existing = repositories.order_by_idempotency_key(user_id=actor.pk, key=idempotency_key)
     if existing is not None:

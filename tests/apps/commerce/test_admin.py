@@ -42,11 +42,23 @@ def test_changelists_load(admin_client, model, django_assert_max_num_queries):
     assert response.status_code == 200
 
 
-def test_order_search_and_filters(admin_client):
+def test_order_search_by_number_and_email_prefix(admin_client):
     order = OrderFactory(number="DL-2026-FINDME00")
+    by_email = OrderFactory(user__email="zora@buyers.test")
+    other = OrderFactory()
+    response = admin_client.get("/admin/commerce/order/", {"q": "dl-2026-findme00", "status__exact": "paid"})
+    assert response.status_code == 200
+    assert order.number.encode() in response.content and other.number.encode() not in response.content
+    response = admin_client.get("/admin/commerce/order/", {"q": "zora@"})
+    assert by_email.number.encode() in response.content and order.number.encode() not in response.content
+
+
+@pytest.mark.parametrize(
+    "drilldown", [{}, {"created_at__year": "2026"}, {"created_at__year": "2026", "created_at__month": "11"}]
+)
+def test_order_date_hierarchy(admin_client, drilldown):
     OrderFactory()
-    response = admin_client.get("/admin/commerce/order/", {"q": "DL-2026-FINDME00", "status__exact": "paid"})
-    assert response.status_code == 200 and order.number.encode() in response.content
+    assert admin_client.get("/admin/commerce/order/", drilldown).status_code == 200
 
 
 def test_order_detail_is_read_only(admin_client, user):
