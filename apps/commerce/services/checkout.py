@@ -157,7 +157,11 @@ def order_checkout(
             # Nothing was kept; the provider key makes a retry safe even if the
             # provider did charge before failing.
             logger.warning("Payment provider failed for checkout %s: %s", provider_key, exc)
-            raise BadGateway(PAYMENT_PROVIDER_ERROR, "The payment provider failed; nothing was charged. Try again.")
+            raise BadGateway(
+                PAYMENT_PROVIDER_ERROR,
+                "The payment provider did not confirm the payment; no order was placed. "
+                "Retry with the same Idempotency-Key: you will not be charged twice.",
+            )
         except IntegrityError:
             # Nothing was charged (every constrained write precedes the charge).
             # Either a concurrent request with this key won, or an order
