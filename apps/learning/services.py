@@ -44,7 +44,15 @@ from apps.learning.errors import (
 )
 from apps.learning.models import Enrollment
 from deltalabs.db import on_commit, transactional
-from deltalabs.errors import Conflict, NotAuthenticated, NotFound, PaymentRequired, PermissionDenied, ValidationFailed
+from deltalabs.errors import (
+    NOT_AUTHENTICATED,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PaymentRequired,
+    PermissionDenied,
+    ValidationFailed,
+)
 from deltalabs.pagination import Page, paginate
 
 CourseRole = Literal["staff", "instructor", "learner"]
@@ -71,7 +79,7 @@ def course_role(*, actor, course_id: UUID) -> CourseRole | None:
 
 def _require_user(actor) -> None:
     if actor is None or not actor.is_authenticated:
-        raise NotAuthenticated("not_authenticated", "Sign in first.")
+        raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in first.")
 
 
 def _enrollment_of(actor, enrollment_id: UUID) -> Enrollment:
