@@ -134,3 +134,7 @@ def courses_with_assessments() -> list[tuple[UUID, str]]:
 
     course_ids = set(Assessment.objects.values_list("course_id", flat=True).distinct())
     return list(Course.objects.filter(pk__in=list(course_ids)).order_by("title").values_list("pk", "title"))
+
+
+def submissions_awaiting_grading_count() -> int:
+    return Submission.objects.filter(status=Submission.Status.SUBMITTED).count()

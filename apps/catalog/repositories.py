@@ -155,3 +155,12 @@ def lesson_course_id(lesson_id: UUID) -> UUID | None:
 
 def lesson_ids(course_id: UUID) -> set[UUID]:
     return set(Lesson.objects.filter(course_id=course_id).values_list("id", flat=True))
+
+
+def courses_most_enrolled(limit: int = 8) -> list[tuple[str, int]]:
+    """Published courses ranked by seats taken (active and completed learners)."""
+    return list(
+        Course.objects.filter(status=Course.Status.PUBLISHED, seats_taken__gt=0)
+        .order_by("-seats_taken", "title")
+        .values_list("title", "seats_taken")[:limit]
+    )

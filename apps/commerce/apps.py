@@ -9,7 +9,9 @@ class CommerceConfig(AppConfig):
     def ready(self) -> None:
         # Learning sits below commerce: it reaches sponsorship codes only
         # through this hook (POST /v1/enrollments with sponsorship_code).
+        from apps.commerce import dashboard
         from apps.commerce.services.sponsors import sponsorship_redeem
         from apps.learning.hooks import register_sponsorship_redeemer
 
         register_sponsorship_redeemer(sponsorship_redeem)
+        dashboard.register()

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 
 from apps.commerce.models import (
     Cart,
@@ -304,3 +304,27 @@ def redemption_exists(*, sponsorship_id: UUID, user_id: UUID) -> bool:
 
 def redemption_create(**fields) -> SponsorshipRedemption:
     return SponsorshipRedemption.objects.create(**fields)
+
+
+# --- Dashboard figures ----------------------------------------------------------
+
+
+def revenue_per_period(starts: list[datetime], end: datetime, *, currency: str) -> list[Decimal]:
+    """Paid revenue in ``currency`` in each [starts[i], starts[i+1]) (the last
+    one up to ``end``), in one query. Refunded orders do not count."""
+    bounds = [*starts, end]
+    sums = Order.objects.filter(status=Order.Status.PAID, currency=currency).aggregate(
+        **{
+            f"p{index}": Sum("total", filter=Q(paid_at__gte=bounds[index], paid_at__lt=bounds[index + 1]))
+            for index in range(len(starts))
+        }
+    )
+    return [sums[f"p{index}"] or Decimal("0") for index in range(len(starts))]
+
+
+def sponsorships_pending_count() -> int:
+    return Sponsorship.objects.filter(status=Sponsorship.Status.PENDING).count()
+
+
+def sponsors_pending_count() -> int:
+    return Sponsor.objects.filter(status=Sponsor.Status.PENDING).count()

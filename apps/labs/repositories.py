@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Sum
 
 from apps.labs.models import Booking, Lab, LabClosure, LabOpeningHours, LabSlot, UserBookingGuard
 
@@ -181,3 +181,27 @@ def booking_claim_reminder(booking_id: UUID, *, now: datetime) -> bool:
 
 def booking_release_reminder(booking_id: UUID, *, claimed_at: datetime) -> None:
     Booking.objects.filter(pk=booking_id, reminder_sent_at=claimed_at).update(reminder_sent_at=None)
+
+
+# --- Dashboard figures ----------------------------------------------------------
+
+
+def opening_hours_of_labs(lab_ids: list[UUID]) -> list[LabOpeningHours]:
+    return list(LabOpeningHours.objects.filter(lab_id__in=lab_ids))
+
+
+def closures_of_labs_overlapping(lab_ids: list[UUID], first: date, last: date) -> list[LabClosure]:
+    return list(LabClosure.objects.filter(lab_id__in=lab_ids, starts_on__lte=last, ends_on__gte=first))
+
+
+def booked_seats_per_lab(lab_ids: list[UUID], lower: datetime, upper: datetime) -> dict[UUID, int]:
+    rows = (
+        LabSlot.objects.filter(lab_id__in=lab_ids, start__gte=lower, start__lt=upper)
+        .values("lab_id")
+        .annotate(seats=Sum("booked"))
+    )
+    return {row["lab_id"]: row["seats"] or 0 for row in rows}
+
+
+def bookings_active_starting_between(lower: datetime, upper: datetime) -> int:
+    return Booking.objects.filter(status=Booking.Status.ACTIVE, start__gte=lower, start__lt=upper).count()

@@ -479,3 +479,43 @@ def booking_reminder_release(*, booking_id: UUID, claimed_at: datetime) -> None:
 def booking_for_notification(*, booking_id: UUID) -> Booking | None:
     """For email tasks: the booking with its lab and user."""
     return repositories.booking_get(booking_id)
+
+
+# --- Staff dashboard --------------------------------------------------------------
+
+
+def labs_utilisation(*, now: datetime, days: int = 7) -> list[tuple[str, float]]:
+    """Booked share (percent) of every active lab's seats over the next ``days``
+    days, from the schedule, closures and slot counters: four queries in all."""
+    labs = list(repositories.labs_active())
+    lab_ids = [lab.pk for lab in labs]
+    ranges: dict[UUID, list[OpeningRange]] = {lab_id: [] for lab_id in lab_ids}
+    for hours in repositories.opening_hours_of_labs(lab_ids):
+        ranges[hours.lab_id].append(
+            OpeningRange(weekday=hours.weekday, opens_at=hours.opens_at, closes_at=hours.closes_at)
+        )
+    first, last = now.date(), now.date() + timedelta(days=days - 1)
+    closures: dict[UUID, list[LabClosure]] = {lab_id: [] for lab_id in lab_ids}
+    for closure in repositories.closures_of_labs_overlapping(lab_ids, first, last):
+        closures[closure.lab_id].append(closure)
+    booked = repositories.booked_seats_per_lab(lab_ids, now, now + timedelta(days=days))
+    result = []
+    for lab in labs:
+        zone = _zone(lab)
+        closed = _closed_days(closures[lab.pk], first, last)
+        offered = sum(
+            1
+            for day in days_between(first, last)
+            if day not in closed
+            for slot in slots_for_day(day, ranges[lab.pk], slot_minutes=lab.slot_minutes, zone=zone)
+            if slot.start >= now
+        )
+        seats = offered * lab.capacity
+        result.append((lab.name, round(100 * booked.get(lab.pk, 0) / seats, 1) if seats else 0.0))
+    return sorted(result, key=lambda row: -row[1])
+
+
+def bookings_tomorrow(*, now: datetime) -> int:
+    """Active bookings starting on the next UTC day."""
+    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return repositories.bookings_active_starting_between(tomorrow, tomorrow + timedelta(days=1))

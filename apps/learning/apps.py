@@ -9,7 +9,8 @@ class LearningConfig(AppConfig):
     def ready(self) -> None:
         # Catalog sits below learning: it asks through hooks instead of imports.
         from apps.catalog import hooks as catalog_hooks
-        from apps.learning import repositories, services
+        from apps.learning import dashboard, repositories, services
 
         catalog_hooks.register_enrollment_checker(repositories.enrollment_is_active)
         catalog_hooks.register_seats_freed_listener(services.waitlist_fill)
+        dashboard.register()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from apps.catalog.models import Course
 from apps.identity.models import User
@@ -163,3 +163,26 @@ def enrollment_search(queryset: QuerySet[Enrollment], term: str) -> QuerySet[Enr
         Course.objects.filter(title__icontains=term).order_by().values_list("id", flat=True)[:SEARCH_MATCH_LIMIT]
     )
     return queryset.filter(Q(user_id__in=user_ids) | Q(course_id__in=course_ids))
+
+
+# --- Dashboard figures ----------------------------------------------------------
+
+
+def learners_with_active_enrollment_count() -> int:
+    return Enrollment.objects.filter(status=Enrollment.Status.ACTIVE).values("user_id").distinct().count()
+
+
+def enrollments_current_count() -> int:
+    return Enrollment.objects.filter(status__in=Enrollment.CURRENT_STATUSES).count()
+
+
+def enrollments_per_period(starts: list[datetime], end: datetime) -> list[int]:
+    """New enrollments in each [starts[i], starts[i+1]) (the last one up to ``end``), in one query."""
+    bounds = [*starts, end]
+    counts = Enrollment.objects.aggregate(
+        **{
+            f"p{index}": Count("id", filter=Q(enrolled_at__gte=bounds[index], enrolled_at__lt=bounds[index + 1]))
+            for index in range(len(starts))
+        }
+    )
+    return [counts[f"p{index}"] for index in range(len(starts))]
