@@ -129,6 +129,8 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 # Request bodies above this size are refused with 413 before a view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Django 6 behaviour now: admin URL fields assume https:// when no scheme is typed.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 CORS_ALLOW_HEADERS = (
