@@ -9,6 +9,7 @@ tasks call ``send_once`` with a key naming the event; a task that runs twice
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -37,19 +38,36 @@ def render(template: str, context: dict) -> tuple[str, str, str | None]:
     return subject, body.lstrip("\n"), html
 
 
+# A sender that holds a claim this long without finishing is presumed dead.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+def _take_over_stale_claim(key: str) -> OutboundEmail | None:
+    """Claim an email whose previous sender died between claiming and sending.
+    One conditional update, so of several retries only one takes it over."""
+    now = timezone.now()
+    taken = OutboundEmail.objects.filter(
+        key=key, status=OutboundEmail.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+    ).update(claimed_at=now)
+    return OutboundEmail.objects.filter(key=key).first() if taken else None
+
+
 def send_once(*, key: str, template: str, to: str, context: dict) -> bool:
     """Send the email unless one with ``key`` was already sent.
 
     Returns True if this call sent it. If sending fails the claim is released
-    so the task's retry can send it.
+    so the task's retry can send it; a claim abandoned by a crashed sender is
+    taken over after ``STALE_CLAIM``.
     """
     subject, text, html = render(template, context)
     try:
         with atomic():
             claim = OutboundEmail.objects.create(key=key, template=template, to=to, subject=subject[:200])
     except IntegrityError:
-        logger.info("Email %s already sent or being sent; skipping", key)
-        return False
+        claim = _take_over_stale_claim(key)
+        if claim is None:
+            logger.info("Email %s already sent or being sent; skipping", key)
+            return False
     try:
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
         if html:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from deltalabs.db import UUIDModel
 
@@ -24,6 +25,9 @@ class OutboundEmail(UUIDModel):
     subject = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the current sender took the claim; a claim left in "sending" longer
+    # than emails.STALE_CLAIM (the sender died) may be taken over.
+    claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

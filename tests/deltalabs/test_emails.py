@@ -30,3 +30,20 @@ def test_failed_send_releases_the_key(monkeypatch):
     with pytest.raises(ConnectionError):
         send_once(key="hello:3", template="tests/hello", to="a@example.test", context={"name": "Ada"})
     assert not OutboundEmail.objects.filter(key="hello:3").exists()
+
+
+def test_a_claim_abandoned_by_a_crashed_sender_is_taken_over():
+    # given a sender that claimed the email and died before sending
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    OutboundEmail.objects.create(key="hello:4", template="tests/hello", to="a@example.test")
+    # when a retry comes soon after, it leaves the claim alone
+    assert not send_once(key="hello:4", template="tests/hello", to="a@example.test", context={"name": "Ada"})
+    # and once the claim is stale, the retry sends it, exactly once
+    OutboundEmail.objects.filter(key="hello:4").update(claimed_at=timezone.now() - timedelta(minutes=11))
+    assert send_once(key="hello:4", template="tests/hello", to="a@example.test", context={"name": "Ada"})
+    assert not send_once(key="hello:4", template="tests/hello", to="a@example.test", context={"name": "Ada"})
+    assert len(mail.outbox) == 1
+    assert OutboundEmail.objects.get(key="hello:4").status == "sent"

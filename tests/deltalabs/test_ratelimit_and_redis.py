@@ -72,3 +72,25 @@ def test_readyz_reports_redis_down(api_client, redis_down):
     response = api_client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["redis"] == "unavailable"
+
+
+def test_catalogue_reads_answer_from_the_database_when_redis_is_down(api_client, redis_down):
+    from tests.factories.catalog import CourseFactory
+
+    course = CourseFactory(title="Resilient Rust")
+    listing = api_client.get("/v1/courses")
+    detail = api_client.get(f"/v1/courses/{course.pk}")
+    assert listing.status_code == 200 and [c["title"] for c in listing.json()["results"]] == ["Resilient Rust"]
+    assert detail.status_code == 200 and detail.json()["id"] == str(course.pk)
+
+
+def test_enrollment_fails_closed_when_redis_is_down(user_client, redis_down):
+    from apps.learning.models import Enrollment
+    from tests.factories.catalog import CourseFactory
+
+    course = CourseFactory(price=0)
+    response = user_client.post(
+        "/v1/enrollments", {"course_id": str(course.pk)}, format="json", HTTP_IDEMPOTENCY_KEY="e1"
+    )
+    assert response.status_code == 503 and response.json()["code"] == "service_unavailable"
+    assert not Enrollment.objects.exists()

@@ -62,9 +62,11 @@ def redeemer():
         if code != "GOOD":
             raise ValidationFailed("Bad code.", {"sponsorship_code": ["Unknown."]}, code="invalid_sponsorship_code")
 
+    previous = hooks.sponsorship_redeemer()
     hooks.register_sponsorship_redeemer(redeem)
     yield calls
-    hooks.register_sponsorship_redeemer(None)
+    # Put back whatever was registered (commerce's, in the full suite).
+    hooks.register_sponsorship_redeemer(previous)
 
 
 class TestEnrollmentCreate:
