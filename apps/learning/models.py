@@ -37,6 +37,8 @@ class Enrollment(TimeStampedModel):
     enrolled_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Why it was cancelled ("learner", "staff", "refund: order 1042"...), for staff.
+    cancellation_reason = models.CharField(max_length=200, blank=True)
     # 1-based and contiguous among the course's waitlisted enrollments; null otherwise.
     waitlist_position = models.PositiveIntegerField(null=True, blank=True)
 
@@ -55,6 +57,7 @@ class Enrollment(TimeStampedModel):
             models.Index(fields=["course", "status", "waitlist_position"], name="enrollment_course_waitlist"),
             models.Index(fields=["course", "-enrolled_at", "id"], name="enrollment_course_recent"),
             models.Index(fields=["status", "-enrolled_at"], name="enrollment_status_recent"),
+            models.Index(fields=["source", "-enrolled_at"], name="enrollment_source_recent"),
         ]
 
     def __str__(self) -> str:

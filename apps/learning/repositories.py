@@ -1,15 +1,145 @@
-"""Learning queries. No rules, no permissions."""
+"""Learning queries. No rules, no permissions.
+
+The course counters (``Course.seats_taken``, ``Course.waitlist_length``) are
+changed here and only here, each by ONE conditional update; the invariant each
+update keeps is written next to it.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
-from apps.learning.models import Enrollment
+from django.db.models import F, Q, QuerySet
+
+from apps.catalog.models import Course
+from apps.learning.models import Enrollment, LessonProgress
 
 # Statuses that give a learner access to course material.
 ACCESS_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED)
+# Statuses that hold a seat: completing a course does not give the seat back.
+SEAT_STATUSES = ACCESS_STATUSES
 
 
 def enrollment_is_active(*, user_id: UUID, course_id: UUID) -> bool:
     """True when the user is enrolled (active or completed) in the course."""
     return Enrollment.objects.filter(user_id=user_id, course_id=course_id, status__in=ACCESS_STATUSES).exists()
+
+
+def enrollment_current(*, user_id: UUID, course_id: UUID) -> Enrollment | None:
+    """The user's non-cancelled enrollment in the course, if any."""
+    return Enrollment.objects.filter(
+        user_id=user_id, course_id=course_id, status__in=Enrollment.CURRENT_STATUSES
+    ).first()
+
+
+def enrollment_get(enrollment_id: UUID) -> Enrollment | None:
+    return Enrollment.objects.select_related("course").filter(pk=enrollment_id).first()
+
+
+def enrollment_for_email(enrollment_id: UUID) -> Enrollment | None:
+    return Enrollment.objects.select_related("course", "user").filter(pk=enrollment_id).first()
+
+
+def enrollment_queryset(*, user_id: UUID, status: str | None = None) -> QuerySet[Enrollment]:
+    queryset = Enrollment.objects.filter(user_id=user_id).select_related("course")
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def enrollment_insert(*, user_id: UUID, course_id: UUID, status: str, source: str, position: int | None = None):
+    return Enrollment.objects.create(
+        user_id=user_id, course_id=course_id, status=status, source=source, waitlist_position=position
+    )
+
+
+def enrollment_change_status(*, enrollment_id: UUID, from_status: str, values: dict) -> bool:
+    """Move an enrollment out of ``from_status``; False if it was no longer in it.
+
+    Conditional on the status, so two concurrent cancellations cannot both
+    release the enrollment's seat.
+    """
+    return Enrollment.objects.filter(pk=enrollment_id, status=from_status).update(**values) == 1
+
+
+def enrollment_touch(*, enrollment_id: UUID, now: datetime) -> None:
+    Enrollment.objects.filter(pk=enrollment_id).update(updated_at=now)
+
+
+# --- Seats ----------------------------------------------------------------------
+
+
+def seat_claim(course_id: UUID) -> bool:
+    """Take one seat of the course; False when it is full."""
+    # Invariant: seats_taken <= capacity (null capacity = unlimited). The
+    # filter makes the increment conditional, so concurrent requests cannot
+    # overshoot: the database applies them one at a time to the course row.
+    claimed = Course.objects.filter(Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity")), pk=course_id).update(
+        seats_taken=F("seats_taken") + 1
+    )
+    return claimed == 1
+
+
+def seat_release(course_id: UUID) -> bool:
+    # Invariant: seats_taken >= 0, and it only drops when an enrollment
+    # holding a seat left that status in the same transaction.
+    return Course.objects.filter(pk=course_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1) == 1
+
+
+# --- Waitlist ---------------------------------------------------------------------
+# Invariant: the course's waitlisted enrollments hold positions exactly
+# 1..waitlist_length. Every change updates Course.waitlist_length in the same
+# transaction, so concurrent waitlist changes of one course are serialised by
+# the course row (SQLite's write lock; a write conflict and retry on MongoDB).
+
+
+def waitlist_push(course_id: UUID) -> int:
+    """Grow the waitlist by one; returns the new last position."""
+    Course.objects.filter(pk=course_id).update(waitlist_length=F("waitlist_length") + 1)
+    return Course.objects.filter(pk=course_id).values_list("waitlist_length", flat=True).get()
+
+
+def waitlist_first(course_id: UUID) -> Enrollment | None:
+    return (
+        Enrollment.objects.filter(course_id=course_id, status=Enrollment.Status.WAITLISTED)
+        .order_by("waitlist_position", "enrolled_at", "id")
+        .first()
+    )
+
+
+def waitlist_close_gap(*, course_id: UUID, position: int) -> None:
+    """Remove ``position`` from the waitlist: everyone behind moves up one."""
+    Enrollment.objects.filter(
+        course_id=course_id, status=Enrollment.Status.WAITLISTED, waitlist_position__gt=position
+    ).update(waitlist_position=F("waitlist_position") - 1)
+    Course.objects.filter(pk=course_id, waitlist_length__gt=0).update(waitlist_length=F("waitlist_length") - 1)
+
+
+# --- Progress ---------------------------------------------------------------------
+
+
+def progress_rows(enrollment_id: UUID) -> list[LessonProgress]:
+    return list(LessonProgress.objects.filter(enrollment_id=enrollment_id))
+
+
+def progress_get(*, enrollment_id: UUID, lesson_id: UUID) -> LessonProgress | None:
+    return LessonProgress.objects.filter(enrollment_id=enrollment_id, lesson_id=lesson_id).first()
+
+
+def progress_insert(*, enrollment_id: UUID, lesson_id: UUID, completed_at: datetime) -> LessonProgress:
+    return LessonProgress.objects.create(
+        enrollment_id=enrollment_id, lesson_id=lesson_id, completed=True, completed_at=completed_at
+    )
+
+
+def progress_set(*, progress_id: UUID, completed: bool, completed_at: datetime | None) -> int:
+    return LessonProgress.objects.filter(pk=progress_id, completed=not completed).update(
+        completed=completed, completed_at=completed_at
+    )
+
+
+def completed_lesson_ids(enrollment_id: UUID) -> set[UUID]:
+    return set(
+        LessonProgress.objects.filter(enrollment_id=enrollment_id, completed=True).values_list("lesson_id", flat=True)
+    )

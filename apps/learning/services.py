@@ -1,19 +1,53 @@
 """Learning use cases: enrollments, seats, waitlists, progress.
 
+Seat limits hold under any concurrency: a seat is taken by ONE conditional
+update on ``Course.seats_taken`` (``repositories.seat_claim``) and "one
+current enrollment per learner and course" by a partial unique constraint;
+nothing is checked-then-written. Each use case is one transaction
+(``deltalabs.db.transactional``); an ``IntegrityError`` aborts it and is
+translated outside, never swallowed inside. Emails are queued on commit.
+
+``seats_taken`` counts active and completed enrollments (finishing a course
+does not hand the seat to someone else). The waitlist is FIFO with positions
+1..n kept contiguous; when a seat frees, the first waitlisted learner gets it
+in the same transaction and is emailed.
+
 Also answers "who is this person to this course?" for the domains above
 learning (engagement, assessment, labs, commerce).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from django.db import IntegrityError
+from django.utils import timezone
+
 from apps.catalog import repositories as catalog_repositories
+from apps.catalog.models import Course
+from apps.identity import repositories as identity_repositories
 from apps.identity.services import is_staff
-from apps.learning import repositories
+from apps.learning import hooks, repositories, tasks
+from apps.learning.errors import (
+    ALREADY_ENROLLED,
+    COURSE_FULL,
+    ENROLLMENT_CLOSED,
+    ENROLLMENT_NOT_ACTIVE,
+    ENROLLMENT_NOT_CANCELLABLE,
+    INVALID_SPONSORSHIP_CODE,
+    PAYMENT_REQUIRED,
+)
+from apps.learning.models import Enrollment
+from deltalabs.db import on_commit, transactional
+from deltalabs.errors import Conflict, NotAuthenticated, NotFound, PaymentRequired, PermissionDenied, ValidationFailed
+from deltalabs.pagination import Page, paginate
 
 CourseRole = Literal["staff", "instructor", "learner"]
+Status = Enrollment.Status
+Source = Enrollment.Source
 
 
 def course_role(*, actor, course_id: UUID) -> CourseRole | None:
@@ -28,3 +62,359 @@ def course_role(*, actor, course_id: UUID) -> CourseRole | None:
     if repositories.enrollment_is_active(user_id=actor.pk, course_id=course_id):
         return "learner"
     return None
+
+
+# --- Helpers --------------------------------------------------------------------
+
+
+def _require_user(actor) -> None:
+    if actor is None or not actor.is_authenticated:
+        raise NotAuthenticated("not_authenticated", "Sign in first.")
+
+
+def _enrollment_of(actor, enrollment_id: UUID) -> Enrollment:
+    """The enrollment if it is the actor's own (or the actor is staff); 404 otherwise."""
+    _require_user(actor)
+    enrollment = repositories.enrollment_get(enrollment_id)
+    if enrollment is None or (enrollment.user_id != actor.pk and not is_staff(actor)):
+        raise NotFound("Enrollment not found.")
+    return enrollment
+
+
+def _already_enrolled() -> Conflict:
+    return Conflict(ALREADY_ENROLLED, "You already have an enrollment in this course.")
+
+
+def _course_full() -> Conflict:
+    return Conflict(COURSE_FULL, "This course has no free seats.")
+
+
+def _window_is_open(course: Course, now: datetime) -> bool:
+    if course.enrollment_opens_at and now < course.enrollment_opens_at:
+        return False
+    return not (course.enrollment_closes_at and now >= course.enrollment_closes_at)
+
+
+def _queue_promotion_email(enrollment_id: UUID) -> None:
+    on_commit(lambda: tasks.send_waitlist_promotion_email.delay(enrollment_id=str(enrollment_id)))
+
+
+def _promote_waitlist(course_id: UUID) -> list[UUID]:
+    """Give free seats to waitlisted learners, first come first served.
+
+    Runs inside the caller's transaction; returns the promoted enrollment ids
+    and queues their emails on commit.
+    """
+    promoted: list[UUID] = []
+    while (first := repositories.waitlist_first(course_id)) is not None:
+        if not repositories.seat_claim(course_id):
+            break
+        activated = repositories.enrollment_change_status(
+            enrollment_id=first.pk,
+            from_status=Status.WAITLISTED,
+            values={"status": Status.ACTIVE, "waitlist_position": None},
+        )
+        if not activated:  # cannot happen inside one serialised unit; never leak the seat
+            repositories.seat_release(course_id)
+            break
+        repositories.waitlist_close_gap(course_id=course_id, position=first.waitlist_position)
+        promoted.append(first.pk)
+        _queue_promotion_email(first.pk)
+    return promoted
+
+
+@transactional
+def _cancel_unit(*, enrollment_id: UUID, cancellable: tuple[str, ...], reason: str) -> str | None:
+    """Cancel; returns the status it left, or None when it was not cancellable.
+
+    The status is re-read inside the transaction: a waitlist position may have
+    moved since the caller looked.
+    """
+    enrollment = repositories.enrollment_get(enrollment_id)
+    if enrollment is None or enrollment.status not in cancellable:
+        return None
+    changed = repositories.enrollment_change_status(
+        enrollment_id=enrollment_id,
+        from_status=enrollment.status,
+        values={
+            "status": Status.CANCELLED,
+            "cancelled_at": timezone.now(),
+            "waitlist_position": None,
+            "cancellation_reason": reason[:200],
+        },
+    )
+    if not changed:
+        return None
+    if enrollment.status in repositories.SEAT_STATUSES:
+        repositories.seat_release(enrollment.course_id)
+        _promote_waitlist(enrollment.course_id)
+    elif enrollment.status == Status.WAITLISTED:
+        repositories.waitlist_close_gap(course_id=enrollment.course_id, position=enrollment.waitlist_position)
+    return enrollment.status
+
+
+# --- Enrolling --------------------------------------------------------------------
+
+
+@transactional
+def _enroll_unit(*, actor, course_id: UUID, sponsorship_code: str | None, waitlist: bool) -> Enrollment:
+    if repositories.seat_claim(course_id):
+        source = Source.SELF
+        if sponsorship_code is not None:
+            # Consumes one seat of the code or raises; either way inside this
+            # transaction, so a bad code also gives the course seat back.
+            hooks.sponsorship_redeemer()(actor=actor, course_id=course_id, code=sponsorship_code)
+            source = Source.SPONSORSHIP
+        return repositories.enrollment_insert(
+            user_id=actor.pk, course_id=course_id, status=Status.ACTIVE, source=source
+        )
+    if waitlist and sponsorship_code is None:
+        position = repositories.waitlist_push(course_id)
+        return repositories.enrollment_insert(
+            user_id=actor.pk, course_id=course_id, status=Status.WAITLISTED, source=Source.SELF, position=position
+        )
+    raise _course_full()
+
+
+def enrollment_create(
+    *, actor, course_id: UUID, sponsorship_code: str | None = None, waitlist: bool = False
+) -> Enrollment:
+    """Enroll the actor in a published course.
+
+    - 404 ``not_found``: unknown or unpublished course;
+    - 409 ``already_enrolled``: the actor has a current (non-cancelled) enrollment;
+    - 409 ``enrollment_closed``: before ``enrollment_opens_at`` or from ``enrollment_closes_at``;
+    - 402 ``payment_required``: a paid course without a sponsorship code (buy it through the cart);
+    - 400 ``invalid_sponsorship_code`` (or the redeemer's own error) for a bad code;
+    - 409 ``course_full``: no free seat; with ``waitlist=True`` (free courses,
+      no code) the learner is waitlisted instead, at the next position.
+
+    Side effects: takes a course seat (or a waitlist position) and, with a
+    code, one seat of the sponsorship, in one transaction.
+    """
+    _require_user(actor)
+    sponsorship_code = (sponsorship_code or "").strip() or None
+    course = catalog_repositories.course_get(course_id)
+    if course is None or course.status != Course.Status.PUBLISHED:
+        raise NotFound("Course not found.")
+    if repositories.enrollment_current(user_id=actor.pk, course_id=course.pk) is not None:
+        raise _already_enrolled()
+    if not _window_is_open(course, timezone.now()):
+        raise Conflict(ENROLLMENT_CLOSED, "Enrollment for this course is not open.")
+    if sponsorship_code is None and not course.is_free:
+        raise PaymentRequired(PAYMENT_REQUIRED, "This course is paid: buy it through the cart.")
+    if sponsorship_code is not None and hooks.sponsorship_redeemer() is None:
+        raise ValidationFailed(
+            "This sponsorship code is not valid.",
+            {"sponsorship_code": ["Unknown code."]},
+            code=INVALID_SPONSORSHIP_CODE,
+        )
+    try:
+        return _enroll_unit(actor=actor, course_id=course.pk, sponsorship_code=sponsorship_code, waitlist=waitlist)
+    except IntegrityError:
+        # The unique constraint caught a concurrent duplicate; the whole unit
+        # rolled back, seat included.
+        raise _already_enrolled()
+
+
+@transactional
+def _grant_unit(*, user_id: UUID, course_id: UUID, source: str) -> Enrollment:
+    if not repositories.seat_claim(course_id):
+        raise _course_full()
+    return repositories.enrollment_insert(user_id=user_id, course_id=course_id, status=Status.ACTIVE, source=source)
+
+
+def enrollment_grant(*, user, course_id: UUID, source: str) -> Enrollment:
+    """Enroll ``user`` as active, for callers that already decided they may
+    (an order was paid, staff enrolled them): no payment, window or status
+    checks. Joins the caller's transaction when there is one (commerce).
+
+    Raises 404 ``not_found`` (unknown course), 409 ``already_enrolled``, 409
+    ``course_full``. Callers must let these abort their transaction.
+    Side effects: takes one course seat.
+    """
+    if source not in Source.values:
+        raise ValidationFailed("Unknown enrollment source.", {"source": [f"One of: {', '.join(Source.values)}."]})
+    if catalog_repositories.course_get(course_id) is None:
+        raise NotFound("Course not found.")
+    if repositories.enrollment_current(user_id=user.pk, course_id=course_id) is not None:
+        raise _already_enrolled()
+    try:
+        return _grant_unit(user_id=user.pk, course_id=course_id, source=source)
+    except IntegrityError:
+        raise _already_enrolled()
+
+
+def enrollment_create_by_staff(*, actor, user_id: UUID, course_id: UUID) -> Enrollment:
+    """Staff enroll a learner (source ``staff``): price, window and course
+    status are ignored, seats are not (409 ``course_full``).
+
+    403 for non-staff, 404 for an unknown user or course, 409 ``already_enrolled``.
+    """
+    if not is_staff(actor):
+        raise PermissionDenied("Only staff may enroll other people.")
+    user = identity_repositories.user_get(user_id)
+    if user is None:
+        raise NotFound("User not found.")
+    return enrollment_grant(user=user, course_id=course_id, source=Source.STAFF)
+
+
+# --- Reading and cancelling -------------------------------------------------------------
+
+
+def enrollment_list(*, actor, status: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
+    """The actor's own enrollments, newest first, optionally of one status."""
+    _require_user(actor)
+    if status is not None and status not in Status.values:
+        raise ValidationFailed("Unknown status.", {"status": [f"One of: {', '.join(Status.values)}."]})
+    queryset = repositories.enrollment_queryset(user_id=actor.pk, status=status)
+    return paginate(queryset, ordering=["-enrolled_at"], cursor=cursor, limit=limit)
+
+
+def enrollment_get(*, actor, enrollment_id: UUID) -> Enrollment:
+    """One enrollment of the actor (staff: anyone's); 404 for other people's."""
+    return _enrollment_of(actor, enrollment_id)
+
+
+def enrollment_cancel(*, actor, enrollment_id: UUID) -> Enrollment:
+    """Cancel an active or waitlisted enrollment (its owner or staff).
+
+    404 for other people's enrollments; 409 ``enrollment_not_cancellable``
+    when it is completed or already cancelled. Side effects: an active
+    enrollment gives its seat to the first waitlisted learner (promotion email
+    on commit); a waitlisted one closes its gap in the waitlist.
+    """
+    enrollment = _enrollment_of(actor, enrollment_id)
+    reason = "learner" if enrollment.user_id == actor.pk else "staff"
+    left = _cancel_unit(enrollment_id=enrollment.pk, cancellable=(Status.ACTIVE, Status.WAITLISTED), reason=reason)
+    if left is None:
+        raise Conflict(ENROLLMENT_NOT_CANCELLABLE, f"A {enrollment.status} enrollment cannot be cancelled.")
+    return repositories.enrollment_get(enrollment.pk)
+
+
+def enrollment_revoke(*, enrollment_id: UUID, reason: str) -> Enrollment:
+    """Cancel an enrollment whatever its state, e.g. after a refund (the
+    caller authorised it). Revoking a cancelled enrollment changes nothing.
+    Joins the caller's transaction when there is one.
+
+    404 for an unknown enrollment. Side effects: frees the seat (if it held
+    one) and promotes the waitlist, emails on commit.
+    """
+    if repositories.enrollment_get(enrollment_id) is None:
+        raise NotFound("Enrollment not found.")
+    _cancel_unit(
+        enrollment_id=enrollment_id,
+        cancellable=(Status.ACTIVE, Status.WAITLISTED, Status.COMPLETED),
+        reason=reason or "revoked",
+    )
+    return repositories.enrollment_get(enrollment_id)
+
+
+def waitlist_fill(*, course_id: UUID) -> list[UUID]:
+    """Promote waitlisted learners into free seats (called when a course's
+    capacity grows). Joins the caller's transaction; emails on commit."""
+    return transactional(_promote_waitlist)(course_id)
+
+
+# --- Progress ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonProgressState:
+    lesson_id: UUID
+    completed: bool
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    enrollment_id: UUID
+    completed_lessons: int
+    total_lessons: int
+    # Whole percent, rounded down: 100 only when every lesson is done.
+    percent: int
+    lessons: list[LessonProgressState]
+
+
+def _progress_report(enrollment: Enrollment) -> ProgressReport:
+    lesson_ids = catalog_repositories.lesson_ids_in_outline_order(enrollment.course_id)
+    rows = {row.lesson_id: row for row in repositories.progress_rows(enrollment.pk)}
+    lessons = []
+    for lesson_id in lesson_ids:
+        row = rows.get(lesson_id)
+        done = bool(row and row.completed)
+        lessons.append(LessonProgressState(lesson_id, done, row.completed_at if done else None))
+    completed = sum(1 for lesson in lessons if lesson.completed)
+    total = len(lessons)
+    return ProgressReport(
+        enrollment_id=enrollment.pk,
+        completed_lessons=completed,
+        total_lessons=total,
+        percent=completed * 100 // total if total else 0,
+        lessons=lessons,
+    )
+
+
+def enrollment_progress(*, actor, enrollment_id: UUID) -> ProgressReport:
+    """Per-lesson progress of the actor's enrollment (staff: anyone's); 404 otherwise."""
+    return _progress_report(_enrollment_of(actor, enrollment_id))
+
+
+@transactional
+def _progress_unit(*, enrollment_id: UUID, course_id: UUID, lesson_id: UUID, completed: bool) -> None:
+    now = timezone.now()
+    # Serialise progress updates of one enrollment on its row: otherwise two
+    # "last lessons" completed at once could each miss the other in the
+    # completion check below (MongoDB's snapshot reads), and nobody completes.
+    repositories.enrollment_touch(enrollment_id=enrollment_id, now=now)
+    row = repositories.progress_get(enrollment_id=enrollment_id, lesson_id=lesson_id)
+    if not completed:
+        if row is not None and row.completed:
+            repositories.progress_set(progress_id=row.pk, completed=False, completed_at=None)
+        return
+    if row is None:
+        repositories.progress_insert(enrollment_id=enrollment_id, lesson_id=lesson_id, completed_at=now)
+    elif not row.completed:
+        repositories.progress_set(progress_id=row.pk, completed=True, completed_at=now)
+    else:
+        return
+    all_lessons = catalog_repositories.lesson_ids(course_id)
+    if all_lessons and all_lessons <= repositories.completed_lesson_ids(enrollment_id):
+        finished = repositories.enrollment_change_status(
+            enrollment_id=enrollment_id,
+            from_status=Status.ACTIVE,
+            values={"status": Status.COMPLETED, "completed_at": now},
+        )
+        if finished:
+            on_commit(lambda: tasks.send_completion_email.delay(enrollment_id=str(enrollment_id)))
+
+
+def enrollment_progress_update(*, actor, enrollment_id: UUID, lesson_id: UUID, completed: bool) -> ProgressReport:
+    """Mark one lesson done (or not done) for the actor's enrollment.
+
+    404 for other people's enrollments; 409 ``enrollment_not_active`` unless
+    the enrollment is active or completed; 400 ``validation_error`` for a
+    lesson that is not part of the course. Idempotent: repeating a change
+    writes nothing. Completing the last lesson completes the enrollment and
+    queues the completion email on commit. A completed enrollment stays
+    completed when a lesson is marked not done again.
+    """
+    enrollment = _enrollment_of(actor, enrollment_id)
+    if enrollment.status not in repositories.ACCESS_STATUSES:
+        raise Conflict(ENROLLMENT_NOT_ACTIVE, f"A {enrollment.status} enrollment has no progress to record.")
+    if catalog_repositories.lesson_course_id(lesson_id) != enrollment.course_id:
+        raise ValidationFailed(
+            "This lesson is not part of the course.", {"lesson_id": ["Not a lesson of this course."]}
+        )
+    row = repositories.progress_get(enrollment_id=enrollment.pk, lesson_id=lesson_id)
+    already = bool(row and row.completed) == completed
+    if not already:
+        try:
+            _progress_unit(
+                enrollment_id=enrollment.pk, course_id=enrollment.course_id, lesson_id=lesson_id, completed=completed
+            )
+        except IntegrityError:
+            # A concurrent identical request inserted the row first: the
+            # outcome is the one asked for, and that request ran the check.
+            pass
+    return _progress_report(repositories.enrollment_get(enrollment.pk))

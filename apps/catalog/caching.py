@@ -1,0 +1,91 @@
+"""The catalogue read cache (SPEC 3.3), in the fail-soft "default" cache.
+
+Keys:
+- ``cache:course:v1:{id}``: one course with its instructors and outline
+  (sections, lessons), as loaded by ``repositories.course_with_outline``.
+- ``cache:courses:v1:{version}:{hash}``: one page of the course list for one
+  normalised query (filters, ordering, cursor, limit, public/staff scope).
+- ``cache:categories:v1:{version}:{hash}``: one page of categories.
+- ``cache:courses:v1:version``: the list namespace. Any course or category
+  change replaces it with a new random token, which orphans every cached page
+  at once (they expire with their TTL). A random token, not a counter: if the
+  key is evicted, a counter would restart and resurrect stale pages.
+
+What is cached is viewer-neutral: lesson content is in the cached outline, but
+whether a viewer may see it is decided per request by the services, and
+``seats_taken`` is always re-read from the database (see docs/decisions.md).
+
+Every read treats a broken cache (Redis down, an entry that no longer
+unpickles) as a miss: the catalogue keeps working from the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+
+from deltalabs.cache import resource_key
+
+logger = logging.getLogger("apps.catalog.caching")
+
+LIST_VERSION_KEY = "cache:courses:v1:version"
+
+
+def _cache():
+    return caches["default"]
+
+
+def get(key: str) -> Any | None:
+    try:
+        return _cache().get(key)
+    except Exception:  # a cache outage or an unreadable entry is a miss
+        logger.warning("Catalog cache read failed for %s", key, exc_info=True)
+        return None
+
+
+def put(key: str, value: Any) -> None:
+    try:
+        _cache().set(key, value, timeout=settings.CATALOG_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Catalog cache write failed for %s", key, exc_info=True)
+
+
+def course_key(course_id) -> str:
+    return resource_key("course", course_id)
+
+
+def list_version() -> str | None:
+    """The current list namespace, created on first use; None if the cache is down."""
+    version = get(LIST_VERSION_KEY)
+    if version is None:
+        try:
+            _cache().add(LIST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        except Exception:
+            logger.warning("Catalog cache unavailable", exc_info=True)
+            return None
+        version = get(LIST_VERSION_KEY)
+    return version
+
+
+def page_key(resource: str, version: str, params: dict) -> str:
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return f"cache:{resource}:v1:{version}:{digest}"
+
+
+def forget_courses(course_ids) -> None:
+    """Drop the detail entries of these courses and every cached list page."""
+    try:
+        cache = _cache()
+        if course_ids:
+            cache.delete_many([course_key(course_id) for course_id in course_ids])
+        cache.set(LIST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        # Fail soft: entries expire after CATALOG_CACHE_SECONDS anyway.
+        logger.warning("Catalog cache invalidation failed for %s", course_ids, exc_info=True)

@@ -1,0 +1,100 @@
+"""Response shapes of the catalog API (SPEC 4 catalog)."""
+
+from rest_framework import serializers
+
+from apps.catalog.models import Category, Course, Lesson, Resource, Section
+
+
+class CategoryBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "slug", "name"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "slug", "name", "description", "position"]
+        read_only_fields = fields
+
+
+class InstructorSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="user_id")
+    display_name = serializers.CharField(source="user.display_name")
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    category = CategoryBriefSerializer(allow_null=True)
+    is_free = serializers.BooleanField(help_text="True when the price is 0.")
+    capacity = serializers.IntegerField(allow_null=True, help_text="null means unlimited seats.")
+    instructors = InstructorSerializer(source="course_instructors.all", many=True)
+
+    class Meta:
+        model = Course
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "summary",
+            "description",
+            "category",
+            "level",
+            "language",
+            "price",
+            "currency",
+            "is_free",
+            "capacity",
+            "seats_taken",
+            "status",
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+            "instructors",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class LessonSerializer(serializers.ModelSerializer):
+    content = serializers.SerializerMethodField(
+        help_text="Only for preview lessons, enrolled learners, instructors and staff; otherwise null."
+    )
+
+    class Meta:
+        model = Lesson
+        fields = ["id", "title", "kind", "duration_minutes", "is_preview", "position", "content"]
+        read_only_fields = fields
+
+    def get_content(self, lesson) -> str | None:
+        return self.context["detail"].lesson_content(lesson)
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    lessons = LessonSerializer(many=True, source="lessons.all")
+
+    class Meta:
+        model = Section
+        fields = ["id", "title", "position", "lessons"]
+        read_only_fields = fields
+
+
+class CourseDetailSerializer(CourseSerializer):
+    sections = SectionSerializer(many=True, source="sections.all")
+
+    class Meta(CourseSerializer.Meta):
+        fields = [*CourseSerializer.Meta.fields, "sections"]
+        read_only_fields = fields
+
+
+class ResourceSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The link, or the file's download URL.")
+
+    class Meta:
+        model = Resource
+        fields = ["id", "title", "kind", "url", "position", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, resource) -> str:
+        if resource.kind == Resource.Kind.FILE and resource.file:
+            return resource.file.url
+        return resource.url

@@ -1,0 +1,407 @@
+"""Catalog use cases: browsing courses (cached), course authoring, publishing.
+
+Visibility rules, in one place:
+- a published course is visible to everyone; a draft or archived one only to
+  staff and its instructors (404 for everyone else);
+- lesson content is shown for preview lessons, and for every lesson to staff,
+  the course's instructors and enrolled learners (active or completed);
+- resources are for staff, instructors and enrolled learners (403 for others
+  on a visible course).
+
+Catalogue reads go through ``apps.catalog.caching``; every service that
+changes a course calls ``course_changed`` so the change is visible at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from django.utils import timezone
+
+from apps.catalog import caching, hooks, repositories
+from apps.catalog.errors import CAPACITY_BELOW_SEATS_TAKEN, INVALID_ENROLLMENT_WINDOW
+from apps.catalog.models import Category, Course, Lesson
+from apps.identity.services import is_staff
+from deltalabs.db import atomic, on_commit, transactional
+from deltalabs.errors import NotFound, PermissionDenied, ValidationFailed
+from deltalabs.pagination import Page, paginate
+
+ORDERINGS = {
+    "-published_at": ["-published_at"],
+    "title": ["title"],
+    "-title": ["-title"],
+    "price": ["price"],
+    "-price": ["-price"],
+}
+DEFAULT_ORDERING = "-published_at"
+SEARCH_MAX_LENGTH = 200
+
+# Fields staff edit through course_create / course_update. The counters
+# (seats_taken, waitlist_length) belong to the learning services; status and
+# published_at change only through course_publish / course_archive.
+EDITABLE_FIELDS = frozenset(
+    {
+        "slug",
+        "title",
+        "summary",
+        "description",
+        "category",
+        "level",
+        "language",
+        "price",
+        "currency",
+        "capacity",
+        "enrollment_opens_at",
+        "enrollment_closes_at",
+    }
+)
+
+
+# --- Who may see what ---------------------------------------------------------
+
+
+def _is_authenticated(actor) -> bool:
+    return actor is not None and actor.is_authenticated
+
+
+def _instructor_ids(course: Course) -> set[UUID]:
+    """Instructor ids from the prefetched links when loaded, else one query."""
+    prefetched = getattr(course, "_prefetched_objects_cache", {}).get("course_instructors")
+    if prefetched is not None:
+        return {link.user_id for link in prefetched}
+    return set(repositories.course_instructor_ids(course.pk))
+
+
+def _teaches(actor, course: Course) -> bool:
+    return _is_authenticated(actor) and actor.pk in _instructor_ids(course)
+
+
+def _may_see(actor, course: Course) -> bool:
+    return course.status == Course.Status.PUBLISHED or is_staff(actor) or _teaches(actor, course)
+
+
+def _has_full_access(actor, course: Course) -> bool:
+    """Staff, instructors and enrolled learners see all lesson content and resources."""
+    if is_staff(actor) or _teaches(actor, course):
+        return True
+    return _is_authenticated(actor) and hooks.is_enrolled(user_id=actor.pk, course_id=course.pk)
+
+
+def _require_staff(actor) -> None:
+    if not is_staff(actor):
+        raise PermissionDenied("Only staff may change courses.")
+
+
+def course_get_visible(*, actor, course_id: UUID) -> Course:
+    """The course if the actor may see it; 404 ``not_found`` otherwise."""
+    course = repositories.course_get(course_id)
+    if course is None or not _may_see(actor, course):
+        raise NotFound("Course not found.")
+    return course
+
+
+# --- Browsing -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseDetail:
+    """A course with its outline, and whether this viewer may read every lesson."""
+
+    course: Course
+    full_access: bool
+
+    def lesson_content(self, lesson: Lesson) -> str | None:
+        return lesson.content if (self.full_access or lesson.is_preview) else None
+
+
+def _fresh_seats(courses: list[Course]) -> None:
+    """Overwrite cached ``seats_taken`` with the database's (one query):
+    seats change with every enrollment and are never served stale."""
+    if not courses:
+        return
+    seats = repositories.course_seats_taken(course.pk for course in courses)
+    for course in courses:
+        course.seats_taken = seats.get(course.pk, course.seats_taken)
+
+
+def course_detail(*, actor, course_id: UUID) -> CourseDetail:
+    """The course with instructors and outline (cached), for anyone who may see it.
+
+    Raises 404 ``not_found`` for unknown courses and for drafts/archived
+    courses the actor does not teach (staff see everything).
+    """
+    key = caching.course_key(course_id)
+    course = caching.get(key)
+    if course is None:
+        course = repositories.course_with_outline(course_id)
+        if course is None:
+            raise NotFound("Course not found.")
+        caching.put(key, course)
+    else:
+        _fresh_seats([course])
+    if not _may_see(actor, course):
+        raise NotFound("Course not found.")
+    return CourseDetail(course=course, full_access=_has_full_access(actor, course))
+
+
+def _clean_search_params(
+    *, q, level, category, is_free, instructor, ordering
+) -> tuple[str | None, str | None, str | None, bool | None, UUID | None, str]:
+    errors: dict[str, list[str]] = {}
+    search = (q or "").strip() or None
+    if search and len(search) > SEARCH_MAX_LENGTH:
+        errors["q"] = [f"At most {SEARCH_MAX_LENGTH} characters."]
+    level = level or None
+    if level is not None and level not in Course.Level.values:
+        errors["level"] = [f"One of: {', '.join(Course.Level.values)}."]
+    category = (str(category).strip() if category is not None else "") or None
+    if is_free is not None and not isinstance(is_free, bool):
+        errors["is_free"] = ["Must be true or false."]
+    instructor_id = None
+    if instructor not in (None, ""):
+        try:
+            instructor_id = instructor if isinstance(instructor, UUID) else UUID(str(instructor))
+        except ValueError:
+            errors["instructor"] = ["Must be a user id (UUID)."]
+    ordering = ordering or DEFAULT_ORDERING
+    if ordering not in ORDERINGS:
+        errors["ordering"] = [f"One of: {', '.join(ORDERINGS)}."]
+    if errors:
+        raise ValidationFailed("The course filters are invalid.", errors)
+    return search, level, category, is_free, instructor_id, ordering
+
+
+def _category_filter(category: str | None) -> tuple[bool, UUID | None]:
+    """(matches anything?, category id) for a category given by id or slug."""
+    if category is None:
+        return True, None
+    try:
+        return True, UUID(category)
+    except ValueError:
+        category_id = repositories.category_id_by_slug(category)
+        return category_id is not None, category_id
+
+
+def course_search(
+    *,
+    actor,
+    q: str | None = None,
+    level: str | None = None,
+    category: str | UUID | None = None,
+    is_free: bool | None = None,
+    instructor: str | UUID | None = None,
+    ordering: str = DEFAULT_ORDERING,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> Page:
+    """One page of courses (``Page.items`` are ``Course`` objects with category
+    and instructors loaded). Published courses only, except for staff.
+
+    ``q`` searches title and summary (case-insensitive); ``category`` is an id
+    or a slug; ``instructor`` a user id; ``ordering`` one of ``ORDERINGS``.
+    Invalid values raise 400 ``validation_error``; a bad cursor too. Pages
+    are cached per normalised query; ``seats_taken`` is always fresh.
+    """
+    search, level, category, is_free, instructor_id, ordering = _clean_search_params(
+        q=q, level=level, category=category, is_free=is_free, instructor=instructor, ordering=ordering
+    )
+    staff = is_staff(actor)
+    params = {
+        "scope": "staff" if staff else "public",
+        "q": search.casefold() if search else None,
+        "level": level,
+        "category": category,
+        "is_free": is_free,
+        "instructor": str(instructor_id) if instructor_id else None,
+        "ordering": ordering,
+        "cursor": cursor or None,
+        "limit": limit,
+    }
+    version = caching.list_version()
+    key = caching.page_key("courses", version, params) if version else None
+    cached = caching.get(key) if key else None
+    if cached is not None:
+        _fresh_seats(cached.items)
+        return cached
+    matches_any, category_id = _category_filter(category)
+    course_ids = repositories.course_ids_taught_by(instructor_id) if instructor_id else None
+    if not matches_any:
+        course_ids = []
+    queryset = repositories.course_queryset(
+        published_only=not staff,
+        search=search,
+        level=level,
+        category_id=category_id,
+        is_free=is_free,
+        course_ids=course_ids,
+    )
+    page = paginate(queryset, ordering=ORDERINGS[ordering], cursor=cursor, limit=limit)
+    if key:
+        caching.put(key, page)
+    return page
+
+
+def category_list(*, cursor: str | None = None, limit: int = 20) -> Page:
+    """Categories in display order (cached with the course lists)."""
+    version = caching.list_version()
+    key = caching.page_key("categories", version, {"cursor": cursor, "limit": limit}) if version else None
+    cached = caching.get(key) if key else None
+    if cached is not None:
+        return cached
+    page = paginate(repositories.category_queryset(), ordering=["position", "name"], cursor=cursor, limit=limit)
+    if key:
+        caching.put(key, page)
+    return page
+
+
+def course_resources(*, actor, course_id: UUID, cursor: str | None = None, limit: int = 20) -> Page:
+    """The course's resources for staff, instructors and enrolled learners.
+
+    404 if the course is not visible to the actor, 403 ``permission_denied``
+    for anyone else who can see the course.
+    """
+    course = course_get_visible(actor=actor, course_id=course_id)
+    if not _has_full_access(actor, course):
+        raise PermissionDenied("Resources are for enrolled learners and instructors.")
+    return paginate(repositories.resource_queryset(course.pk), ordering=["position"], cursor=cursor, limit=limit)
+
+
+# --- Authoring (staff) ----------------------------------------------------------
+
+
+def course_changed(course_id: UUID) -> None:
+    """Invalidate the cached course and every cached list page.
+
+    Runs now and again after the surrounding transaction commits, so a reader
+    who refilled the cache from pre-commit data cannot keep it stale.
+    """
+    caching.forget_courses([course_id])
+    on_commit(lambda: caching.forget_courses([course_id]))
+
+
+def category_changed(category_id: UUID) -> None:
+    """Invalidate cached lists and the courses that embed this category."""
+    course_ids = repositories.course_ids_in_category(category_id)
+    caching.forget_courses(course_ids)
+    on_commit(lambda: caching.forget_courses(course_ids))
+
+
+def _clean_course_values(values: dict, *, course_id: UUID | None, current: Course | None) -> dict:
+    unknown = set(values) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationFailed(
+            "These course fields cannot be set here.", {field: ["Not editable."] for field in sorted(unknown)}
+        )
+    cleaned = dict(values)
+    if isinstance(cleaned.get("category"), Category):
+        cleaned["category_id"] = cleaned.pop("category").pk
+    elif "category" in cleaned:
+        cleaned["category_id"] = cleaned.pop("category")
+    errors: dict[str, list[str]] = {}
+    if "slug" in cleaned and repositories.course_slug_exists(cleaned["slug"], exclude_id=course_id):
+        errors["slug"] = ["Another course uses this slug."]
+    if "price" in cleaned and Decimal(cleaned["price"]) < 0:
+        errors["price"] = ["Must not be negative."]
+    if "level" in cleaned and cleaned["level"] not in Course.Level.values:
+        errors["level"] = [f"One of: {', '.join(Course.Level.values)}."]
+    if errors:
+        raise ValidationFailed("The course is invalid.", errors)
+    opens_at = cleaned.get("enrollment_opens_at", current.enrollment_opens_at if current else None)
+    closes_at = cleaned.get("enrollment_closes_at", current.enrollment_closes_at if current else None)
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ValidationFailed(
+            "Enrollment must close after it opens.",
+            {"enrollment_closes_at": ["Must be after enrollment_opens_at."]},
+            code=INVALID_ENROLLMENT_WINDOW,
+        )
+    return cleaned
+
+
+def course_create(*, actor, values: dict, course_id: UUID | None = None) -> Course:
+    """Create a draft course (staff only). ``values`` holds ``EDITABLE_FIELDS``.
+
+    Side effects: invalidates the catalogue cache.
+    """
+    _require_staff(actor)
+    cleaned = _clean_course_values(values, course_id=course_id, current=None)
+    with_status = {**cleaned, "status": Course.Status.DRAFT}
+    with atomic():
+        course = repositories.course_insert(course_id=course_id, values=with_status)
+    course_changed(course.pk)
+    return course
+
+
+def course_update(*, actor, course_id: UUID, values: dict) -> Course:
+    """Change a course's editable fields (staff only).
+
+    Capacity is changed with a conditional update: it cannot drop below the
+    seats already taken (400 ``capacity_below_seats_taken``). Raising it (or
+    making it unlimited) promotes waitlisted learners into the new seats in
+    the same transaction. Side effects: invalidates the catalogue cache.
+    """
+    _require_staff(actor)
+    current = repositories.course_get(course_id)
+    if current is None:
+        raise NotFound("Course not found.")
+    cleaned = _clean_course_values(values, course_id=course_id, current=current)
+    _course_update_unit(course_id=course_id, cleaned=cleaned, old_capacity=current.capacity)
+    course_changed(course_id)
+    return repositories.course_get(course_id)
+
+
+@transactional
+def _course_update_unit(*, course_id: UUID, cleaned: dict, old_capacity: int | None) -> None:
+    has_capacity = "capacity" in cleaned
+    capacity = cleaned.pop("capacity", None)
+    if cleaned:
+        repositories.course_update_fields(course_id=course_id, values=cleaned)
+    if has_capacity:
+        if not repositories.course_set_capacity(course_id=course_id, capacity=capacity):
+            raise ValidationFailed(
+                "The capacity is below the seats already taken.",
+                {"capacity": ["Must be at least the number of seats taken."]},
+                code=CAPACITY_BELOW_SEATS_TAKEN,
+            )
+        if old_capacity is not None and (capacity is None or capacity > old_capacity):
+            hooks.seats_freed(course_id=course_id)
+
+
+def course_publish(*, actor, course_id: UUID) -> Course:
+    """Publish a draft or archived course (staff only). Publishing a published
+    course changes nothing. ``published_at`` is set on the first publication.
+
+    Side effects: invalidates the catalogue cache.
+    """
+    _require_staff(actor)
+    course = repositories.course_get(course_id)
+    if course is None:
+        raise NotFound("Course not found.")
+    if course.status == Course.Status.PUBLISHED:
+        return course
+    values = {"status": Course.Status.PUBLISHED}
+    if course.published_at is None:
+        values["published_at"] = timezone.now()
+    with atomic():
+        repositories.course_update_fields(course_id=course_id, values=values)
+    course_changed(course_id)
+    return repositories.course_get(course_id)
+
+
+def course_archive(*, actor, course_id: UUID) -> Course:
+    """Archive a course (staff only): it leaves the catalogue; enrollments stay.
+    Archiving an archived course changes nothing.
+
+    Side effects: invalidates the catalogue cache.
+    """
+    _require_staff(actor)
+    course = repositories.course_get(course_id)
+    if course is None:
+        raise NotFound("Course not found.")
+    if course.status == Course.Status.ARCHIVED:
+        return course
+    with atomic():
+        repositories.course_update_fields(course_id=course_id, values={"status": Course.Status.ARCHIVED})
+    course_changed(course_id)
+    return repositories.course_get(course_id)

@@ -1,0 +1,127 @@
+"""Learning endpoints: validate input, call one service, render the result.
+
+Every endpoint needs a token. Ownership (another learner's enrollment is a
+404) is enforced by ``apps.learning.services``, not here.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from apps.learning import serializers, services
+from apps.learning.models import Enrollment
+from deltalabs.api import ApiView, page_response
+from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
+from deltalabs.pagination import parse_limit
+
+
+class EnrollmentListView(ApiView):
+    idempotency_required = frozenset({"POST"})
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Enrollment.Status.values),
+            *PAGINATION_PARAMETERS,
+        ],
+        responses={200: paginated(serializers.EnrollmentSerializer)},
+        summary="Your enrollments",
+        description="Newest first. 400 `validation_error` for an unknown status or a bad cursor.",
+        tags=["learning"],
+    )
+    def get(self, request):
+        query = serializers.EnrollmentListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = services.enrollment_list(
+            actor=request.user,
+            status=query.validated_data.get("status"),
+            cursor=request.query_params.get("cursor") or None,
+            limit=parse_limit(request.query_params.get("limit")),
+        )
+        return page_response(page, serializers.EnrollmentSerializer)
+
+    @extend_schema(
+        request=serializers.EnrollmentCreateInput,
+        responses={201: serializers.EnrollmentSerializer},
+        summary="Enroll in a course",
+        description=(
+            "Idempotency-Key required. 201 `active` for a free course or a valid sponsorship code; with "
+            "`waitlist: true` a full free course answers 201 `waitlisted` with `waitlist_position`. "
+            "402 `payment_required` for a paid course without a code (buy it through the cart); "
+            "409 `course_full`, `enrollment_closed`, `already_enrolled`; 400 `invalid_sponsorship_code`; "
+            "404 `not_found` for an unknown or unpublished course."
+        ),
+        tags=["learning"],
+    )
+    def post(self, request):
+        data = serializers.EnrollmentCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrollment = services.enrollment_create(
+            actor=request.user,
+            course_id=data.validated_data["course_id"],
+            sponsorship_code=data.validated_data.get("sponsorship_code"),
+            waitlist=data.validated_data["waitlist"],
+        )
+        return Response(serializers.EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+
+
+class EnrollmentDetailView(ApiView):
+    @extend_schema(
+        responses={200: serializers.EnrollmentSerializer},
+        summary="One of your enrollments",
+        description="404 `not_found` for another learner's enrollment.",
+        tags=["learning"],
+    )
+    def get(self, request, enrollment_id):
+        enrollment = services.enrollment_get(actor=request.user, enrollment_id=enrollment_id)
+        return Response(serializers.EnrollmentSerializer(enrollment).data)
+
+
+class EnrollmentCancelView(ApiView):
+    @extend_schema(
+        request=None,
+        responses={200: serializers.EnrollmentSerializer},
+        summary="Cancel an enrollment",
+        description=(
+            "For active or waitlisted enrollments (the learner's own; staff: anyone's). An active "
+            "enrollment's seat goes to the first waitlisted learner, who is emailed. "
+            "409 `enrollment_not_cancellable` for completed or cancelled ones; 404 `not_found` for others'."
+        ),
+        tags=["learning"],
+    )
+    def post(self, request, enrollment_id):
+        enrollment = services.enrollment_cancel(actor=request.user, enrollment_id=enrollment_id)
+        return Response(serializers.EnrollmentSerializer(enrollment).data)
+
+
+class EnrollmentProgressView(ApiView):
+    @extend_schema(
+        responses={200: serializers.ProgressSerializer},
+        summary="Progress in an enrollment",
+        description="Every lesson of the course in outline order. 404 `not_found` for another learner's enrollment.",
+        tags=["learning"],
+    )
+    def get(self, request, enrollment_id):
+        report = services.enrollment_progress(actor=request.user, enrollment_id=enrollment_id)
+        return Response(serializers.ProgressSerializer(report).data)
+
+    @extend_schema(
+        request=serializers.ProgressUpdateInput,
+        responses={200: serializers.ProgressSerializer},
+        summary="Mark a lesson completed (or not)",
+        description=(
+            "Idempotent. Completing the last lesson completes the enrollment and emails the learner. "
+            "400 `validation_error` for a lesson of another course; 409 `enrollment_not_active` for a "
+            "waitlisted or cancelled enrollment; 404 `not_found` for another learner's enrollment."
+        ),
+        tags=["learning"],
+    )
+    def patch(self, request, enrollment_id):
+        data = serializers.ProgressUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.enrollment_progress_update(
+            actor=request.user,
+            enrollment_id=enrollment_id,
+            lesson_id=data.validated_data["lesson_id"],
+            completed=data.validated_data["completed"],
+        )
+        return Response(serializers.ProgressSerializer(report).data)
