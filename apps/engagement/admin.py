@@ -1,0 +1,130 @@
+"""Q&A moderation for staff: find questions and answers fast, hide, show or
+delete them. Every action goes through the engagement services (same rules,
+same counters as the API); rows are not edited by hand here."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from apps.engagement import services
+from apps.engagement.models import Answer, Question
+from deltalabs.admin_tools import export_csv_action
+from deltalabs.errors import ApplicationError
+
+
+def _apply(modeladmin, request, queryset, operation, done: str) -> None:
+    succeeded, failed = 0, 0
+    # Only ids: each service call loads and checks its own row.
+    for pk in queryset.values_list("pk", flat=True):
+        try:
+            operation(pk)
+            succeeded += 1
+        except ApplicationError as exc:
+            failed += 1
+            modeladmin.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
+    modeladmin.message_user(request, f"{succeeded} {done}." + (f" {failed} skipped." if failed else ""))
+
+
+class ReadOnlyContentMixin:
+    """Q&A content is written by its authors through the API; staff moderate."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deletes go through the services
+        return actions
+
+
+@admin.register(Question)
+class QuestionAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
+    list_display = ("title", "course", "author", "answer_count", "has_accepted_answer", "is_hidden", "created_at")
+    list_filter = ("is_hidden",)
+    list_select_related = ("course", "author")
+    search_fields = ("title", "author__email", "course__slug")
+    raw_id_fields = ("course", "author", "lesson", "accepted_answer", "hidden_by")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    show_full_result_count = False
+    actions = [
+        "hide_selected",
+        "unhide_selected",
+        "delete_through_service",
+        export_csv_action(["id", "course__slug", "author__email", "title", "answer_count", "is_hidden", "created_at"]),
+    ]
+
+    @admin.display(boolean=True, description="accepted")
+    def has_accepted_answer(self, obj: Question) -> bool:
+        return obj.accepted_answer_id is not None
+
+    @admin.action(description="Hide selected questions")
+    def hide_selected(self, request, queryset):
+        _apply(self, request, queryset, lambda pk: services.question_hide(actor=request.user, question_id=pk), "hidden")
+
+    @admin.action(description="Show selected questions again")
+    def unhide_selected(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            lambda pk: services.question_hide(actor=request.user, question_id=pk, hidden=False),
+            "shown",
+        )
+
+    @admin.action(description="Delete selected questions (with their answers)")
+    def delete_through_service(self, request, queryset):
+        _apply(
+            self, request, queryset, lambda pk: services.question_delete(actor=request.user, question_id=pk), "deleted"
+        )
+
+    def delete_model(self, request, obj):
+        services.question_delete(actor=request.user, question_id=obj.pk)
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
+    list_display = ("short_body", "question", "course", "author", "is_instructor", "is_hidden", "created_at")
+    list_filter = ("is_hidden", "is_instructor")
+    list_select_related = ("question", "course", "author")
+    search_fields = ("body", "author__email", "course__slug")
+    raw_id_fields = ("question", "course", "author", "hidden_by")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    show_full_result_count = False
+    actions = [
+        "hide_selected",
+        "unhide_selected",
+        "delete_through_service",
+        export_csv_action(
+            ["id", "course__slug", "question_id", "author__email", "is_instructor", "is_hidden", "created_at", "body"]
+        ),
+    ]
+
+    @admin.display(description="answer")
+    def short_body(self, obj: Answer) -> str:
+        return obj.body if len(obj.body) <= 80 else obj.body[:77] + "..."
+
+    @admin.action(description="Hide selected answers")
+    def hide_selected(self, request, queryset):
+        _apply(self, request, queryset, lambda pk: services.answer_hide(actor=request.user, answer_id=pk), "hidden")
+
+    @admin.action(description="Show selected answers again")
+    def unhide_selected(self, request, queryset):
+        _apply(
+            self,
+            request,
+            queryset,
+            lambda pk: services.answer_hide(actor=request.user, answer_id=pk, hidden=False),
+            "shown",
+        )
+
+    @admin.action(description="Delete selected answers")
+    def delete_through_service(self, request, queryset):
+        _apply(self, request, queryset, lambda pk: services.answer_delete(actor=request.user, answer_id=pk), "deleted")
+
+    def delete_model(self, request, obj):
+        services.answer_delete(actor=request.user, answer_id=obj.pk)
