@@ -284,6 +284,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.identity.tasks.cleanup_revoked_tokens",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    # Reminders go out about 24 hours ahead; a booking starting within 24 h is
+    # reminded on the next run (claimed per booking, so overlaps send once).
+    "labs-send-booking-reminders": {
+        "task": "apps.labs.tasks.send_booking_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------

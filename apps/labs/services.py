@@ -1,0 +1,468 @@
+"""Labs use cases: browsing labs and availability, booking and cancelling
+slots, closures, reminders.
+
+What this layer promises:
+- No slot is ever overbooked: a seat is taken only by one conditional update
+  of the slot's ``LabSlot`` counter (``booked < capacity``), whatever the
+  concurrency; cancelling gives it back with a conditional decrement.
+- A user never holds two overlapping active bookings (in any labs) nor more
+  than ``MAX_UPCOMING_BOOKINGS`` upcoming ones, whatever the concurrency: a
+  user's booking transactions are serialized through ``UserBookingGuard``.
+- Authorization lives here: labs and availability are public (inactive labs
+  only for staff); bookings belong to their user, and another user's booking
+  is answered ``not_found``; closures and the day schedule are staff-only.
+- Emails (reminders, cancellations the learner did not make) are queued on
+  commit and sent at most once per booking and event.
+
+Call the writing services outside any transaction: they open their own, and
+MongoDB has no savepoints to recover a nested one from a unique-key race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from apps.identity.services import is_staff
+from apps.labs import repositories, tasks
+from apps.labs.errors import (
+    BOOKING_CONFLICT,
+    BOOKING_LIMIT_REACHED,
+    BOOKING_NOT_ACTIVE,
+    BOOKING_STARTED,
+    INVALID_SLOT,
+    LAB_INACTIVE,
+    REQUIRED_COURSE_MISSING,
+    SLOT_FULL,
+)
+from apps.labs.models import Booking, Lab, LabClosure
+from apps.labs.schedule import OpeningRange, Slot, days_between, local_day_bounds_utc, slots_for_day
+from apps.learning.services import course_role
+from deltalabs.db import atomic, on_commit, transactional
+from deltalabs.errors import (
+    NOT_AUTHENTICATED,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from deltalabs.pagination import Page, paginate
+
+MAX_UPCOMING_BOOKINGS = 5
+MAX_AVAILABILITY_DAYS = 31
+DEFAULT_AVAILABILITY_DAYS = 7
+REMINDER_LEAD_TIME = timedelta(hours=24)
+
+
+# --- Helpers ------------------------------------------------------------------
+
+
+def _require_user(actor) -> None:
+    if actor is None or not actor.is_authenticated:
+        raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in to do this.")
+
+
+def _clamp_limit(limit: int) -> int:
+    return max(1, min(int(limit), settings.PAGINATION_MAX_LIMIT))
+
+
+def _zone(lab: Lab) -> ZoneInfo:
+    return ZoneInfo(lab.timezone)
+
+
+def _visible_lab(actor, lab_id: UUID) -> Lab:
+    """The lab if the actor may see it: active labs for everyone, inactive ones for staff."""
+    lab = repositories.lab_get(lab_id)
+    if lab is None or (not lab.is_active and not is_staff(actor)):
+        raise NotFound()
+    return lab
+
+
+def _ranges(lab_id: UUID) -> list[OpeningRange]:
+    return [
+        OpeningRange(weekday=hours.weekday, opens_at=hours.opens_at, closes_at=hours.closes_at)
+        for hours in repositories.opening_hours(lab_id)
+    ]
+
+
+def _closed_days(closures: list[LabClosure], first: date, last: date) -> set[date]:
+    closed: set[date] = set()
+    for closure in closures:
+        closed.update(days_between(max(closure.starts_on, first), min(closure.ends_on, last)))
+    return closed
+
+
+def _visible_booking(actor, booking_id: UUID) -> Booking:
+    """The booking if it is the actor's own (or the actor is staff); otherwise 404, never 403."""
+    _require_user(actor)
+    booking = repositories.booking_get(booking_id)
+    if booking is None or (booking.user_id != actor.pk and not is_staff(actor)):
+        raise NotFound()
+    return booking
+
+
+# --- Labs and availability ----------------------------------------------------
+
+
+def lab_list(*, actor, kind: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
+    """Active labs by name, one page. Public."""
+    if kind is not None and kind not in Lab.Kind.values:
+        raise ValidationFailed("Unknown lab kind.", {"kind": [f"Use one of: {', '.join(Lab.Kind.values)}."]})
+    return paginate(repositories.labs_active(kind=kind), ordering=["name"], cursor=cursor, limit=_clamp_limit(limit))
+
+
+def lab_get(*, actor, lab_id: UUID) -> Lab:
+    """One lab, with two extra attributes: ``weekly_hours`` (its opening
+    ranges in weekday order) and ``upcoming_closures`` (closures not yet over
+    in the lab's time zone). Public; inactive labs only for staff."""
+    lab = _visible_lab(actor, lab_id)
+    lab.weekly_hours = repositories.opening_hours(lab.pk)
+    today = timezone.now().astimezone(_zone(lab)).date()
+    lab.upcoming_closures = repositories.closures_ending_on_or_after(lab.pk, today)
+    return lab
+
+
+def lab_availability(*, actor, lab_id: UUID, date_from: date | None = None, date_to: date | None = None) -> dict:
+    """Slots of the lab's local days ``date_from..date_to`` (inclusive, at most
+    31 days; defaults: today and a week), each with its UTC ``start``/``end``,
+    ``capacity``, ``booked`` and ``available`` seats. Closed days have no
+    slots; slots that have started are listed with ``available`` 0. Public.
+
+    Four queries whatever the range: lab, opening hours, closures, counters.
+    """
+    lab = _visible_lab(actor, lab_id)
+    zone = _zone(lab)
+    now = timezone.now()
+    if date_from is None:
+        date_from = now.astimezone(zone).date()
+    if date_to is None:
+        date_to = date_from + timedelta(days=DEFAULT_AVAILABILITY_DAYS - 1)
+    if date_to < date_from:
+        raise ValidationFailed("`to` is before `from`.", {"to": ["Must be on or after `from`."]})
+    if (date_to - date_from).days + 1 > MAX_AVAILABILITY_DAYS:
+        raise ValidationFailed(
+            f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time.",
+            {"to": [f"At most {MAX_AVAILABILITY_DAYS} days after `from`, inclusive."]},
+        )
+    ranges = _ranges(lab.pk)
+    closed = _closed_days(repositories.closures_overlapping(lab.pk, date_from, date_to), date_from, date_to)
+    lower, upper = local_day_bounds_utc(date_from, date_to, zone)
+    counters = repositories.slot_counters(lab.pk, lower, upper)
+    slots = []
+    for day in days_between(date_from, date_to):
+        if day in closed:
+            continue
+        for slot in slots_for_day(day, ranges, slot_minutes=lab.slot_minutes, zone=zone):
+            booked = counters.get(slot.start, 0)
+            available = 0 if slot.start <= now else max(lab.capacity - booked, 0)
+            slots.append(
+                {
+                    "start": slot.start,
+                    "end": slot.end,
+                    "capacity": lab.capacity,
+                    "booked": booked,
+                    "available": available,
+                }
+            )
+    return {"lab_id": lab.pk, "timezone": lab.timezone, "from": date_from, "to": date_to, "slots": slots}
+
+
+# --- Booking ------------------------------------------------------------------
+
+
+def _slot_at(lab: Lab, start: datetime) -> Slot:
+    """The lab's slot starting at ``start``; ``invalid_slot`` if it is off the
+    grid, has started, or falls on a closed day."""
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValidationFailed("`start` needs a time zone (use UTC, e.g. 2026-11-26T09:00:00Z).", {"start": ["Naive."]})
+    start = start.astimezone(UTC)
+    if start <= timezone.now():
+        raise ValidationFailed("This slot has already started.", {"start": ["In the past."]}, code=INVALID_SLOT)
+    day = start.astimezone(_zone(lab)).date()
+    slot = next(
+        (
+            candidate
+            for candidate in slots_for_day(day, _ranges(lab.pk), slot_minutes=lab.slot_minutes, zone=_zone(lab))
+            if candidate.start == start
+        ),
+        None,
+    )
+    if slot is None:
+        raise ValidationFailed(
+            "No slot starts at this time; see the lab's availability.", {"start": ["Off the grid."]}, code=INVALID_SLOT
+        )
+    if repositories.closure_covers(lab.pk, day):
+        raise ValidationFailed("The lab is closed on this day.", {"start": ["Closed."]}, code=INVALID_SLOT)
+    return slot
+
+
+def _require_course(actor, lab: Lab) -> None:
+    # Enrolled (active or completed) learners, the course's instructors and staff may book.
+    if lab.required_course_id and course_role(actor=actor, course_id=lab.required_course_id) is None:
+        raise PermissionDenied(
+            f"Booking this lab requires enrollment in “{lab.required_course.title}”.", code=REQUIRED_COURSE_MISSING
+        )
+
+
+def _ensure_row(exists, insert) -> None:
+    """Get-or-create of a row keyed by a unique constraint, in its own
+    transaction. Runs before the booking transaction, never inside it: a
+    duplicate-key error would abort a MongoDB transaction (no savepoints)."""
+    if exists():
+        return
+    try:
+        with atomic():
+            insert()
+    except IntegrityError:
+        # A concurrent request created it first; the unique key guarantees
+        # there is exactly one, which is all we need.
+        if not exists():
+            raise
+
+
+@transactional
+def _book(*, actor, lab: Lab, slot: Slot) -> Booking:
+    # Per-user serialization. Every booking transaction of a user starts by
+    # writing that user's guard row, so two of them cannot interleave: SQLite
+    # serializes writers; MongoDB aborts the second writer of one document
+    # with a transient write conflict, and @transactional reruns it from the
+    # top, when it sees the first one's booking; row-locking engines make it
+    # wait. The overlap and limit checks below therefore read every booking
+    # this user has committed: they are checks under a lock, not
+    # check-then-write. This must stay the first statement of the transaction.
+    repositories.guard_touch(actor.pk)
+    if repositories.user_has_overlapping_booking(actor.pk, slot.start, slot.end):
+        raise Conflict(BOOKING_CONFLICT, "You already hold a booking at this time.")
+    if repositories.user_upcoming_count(actor.pk, timezone.now()) >= MAX_UPCOMING_BOOKINGS:
+        raise Conflict(
+            BOOKING_LIMIT_REACHED,
+            f"You already hold {MAX_UPCOMING_BOOKINGS} upcoming bookings; cancel one to book another.",
+        )
+    # Invariant: LabSlot.booked <= capacity, and booked == active bookings of
+    # the slot. The filter makes the increment conditional, so concurrent
+    # requests cannot overshoot; the insert below commits with it or not at all.
+    if not repositories.slot_claim(lab.pk, slot.start, capacity=lab.capacity):
+        raise Conflict(SLOT_FULL, "This slot is fully booked.")
+    return repositories.booking_insert(user_id=actor.pk, lab_id=lab.pk, start=slot.start, end=slot.end)
+
+
+def booking_create(*, actor, lab_id: UUID, start: datetime) -> Booking:
+    """Book one seat in the lab's slot starting at ``start`` (UTC instant).
+
+    Errors: 404 unknown/inactive lab (staff: 409 ``lab_inactive``); 403
+    ``required_course_missing``; 400 ``invalid_slot`` (off the grid, started,
+    closed day); 409 ``booking_conflict`` (overlaps one of the user's active
+    bookings), ``booking_limit_reached`` (5 upcoming), ``slot_full``.
+    Side effects: takes a seat on the slot's counter (creating the counter and
+    the user's guard row if missing).
+    """
+    _require_user(actor)
+    lab = _visible_lab(actor, lab_id)
+    if not lab.is_active:
+        raise Conflict(LAB_INACTIVE, "This lab is inactive and takes no bookings.")
+    _require_course(actor, lab)
+    slot = _slot_at(lab, start)
+    _ensure_row(
+        lambda: repositories.slot_exists(lab.pk, slot.start),
+        lambda: repositories.slot_insert(lab.pk, slot.start),
+    )
+    _ensure_row(lambda: repositories.guard_exists(actor.pk), lambda: repositories.guard_insert(actor.pk))
+    try:
+        booking = _book(actor=actor, lab=lab, slot=slot)
+    except IntegrityError:
+        # Backstop: the partial unique (user, lab, start) among active bookings.
+        raise Conflict(BOOKING_CONFLICT, "You already hold a booking at this time.") from None
+    # A closure committed after _slot_at checked, but before this booking
+    # committed, may have swept the lab's bookings without seeing this one.
+    # The closure sweep starts after the closure commits, so checking again
+    # now guarantees one of the two sees the other.
+    day = slot.start.astimezone(_zone(lab)).date()
+    if repositories.closure_covers(lab.pk, day):
+        _cancel(booking, reason=Booking.CancelReason.CLOSURE, now=timezone.now(), notify=False)
+        raise ValidationFailed("The lab is closed on this day.", {"start": ["Closed."]}, code=INVALID_SLOT)
+    return booking
+
+
+# --- Cancelling -----------------------------------------------------------------
+
+
+@transactional
+def _cancel_unit(*, booking_id: UUID, lab_id: UUID, start: datetime, reason: str, now: datetime, notify: bool) -> bool:
+    if not repositories.booking_mark_cancelled(booking_id, now=now, reason=reason):
+        return False  # already cancelled by someone else: their unit released the seat
+    # Invariant: booked == active bookings of the slot; this one just stopped
+    # being active. Conditional decrement, never below zero.
+    repositories.slot_release(lab_id, start)
+    if notify:
+        on_commit(lambda: tasks.send_booking_cancelled.delay(booking_id=str(booking_id)))
+    return True
+
+
+def _cancel(booking: Booking, *, reason: str, now: datetime, notify: bool) -> bool:
+    cancelled = _cancel_unit(
+        booking_id=booking.pk, lab_id=booking.lab_id, start=booking.start, reason=reason, now=now, notify=notify
+    )
+    if cancelled:
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancel_reason = reason
+    return cancelled
+
+
+def booking_cancel(*, actor, booking_id: UUID) -> Booking:
+    """Cancel a booking that has not started and free its seat.
+
+    The owner or staff only (anyone else: 404). 409 ``booking_not_active``
+    when already cancelled, ``booking_started`` once it has started. Side
+    effects: the slot's counter drops by one; when staff cancel someone
+    else's booking, the learner is emailed (on commit).
+    """
+    booking = _visible_booking(actor, booking_id)
+    if booking.status != Booking.Status.ACTIVE:
+        raise Conflict(BOOKING_NOT_ACTIVE, "This booking is already cancelled.")
+    now = timezone.now()
+    if booking.start <= now:
+        raise Conflict(BOOKING_STARTED, "This booking has already started and can no longer be cancelled.")
+    by_owner = booking.user_id == actor.pk
+    reason = Booking.CancelReason.USER if by_owner else Booking.CancelReason.STAFF
+    if not _cancel(booking, reason=reason, now=now, notify=not by_owner):
+        raise Conflict(BOOKING_NOT_ACTIVE, "This booking is already cancelled.")
+    return booking
+
+
+# --- Reading bookings -----------------------------------------------------------
+
+
+def booking_list(
+    *, actor, status: str | None = None, upcoming: bool | None = None, cursor: str | None = None, limit: int = 20
+) -> Page:
+    """The actor's own bookings: newest start first, or with ``upcoming``
+    (not yet started) soonest first. Optional ``status`` filter."""
+    _require_user(actor)
+    if status is not None and status not in Booking.Status.values:
+        raise ValidationFailed("Unknown status.", {"status": [f"Use one of: {', '.join(Booking.Status.values)}."]})
+    queryset = repositories.bookings_of_user(
+        actor.pk, status=status, starting_after=timezone.now() if upcoming else None
+    )
+    ordering = ["start"] if upcoming else ["-start"]
+    return paginate(queryset, ordering=ordering, cursor=cursor, limit=_clamp_limit(limit))
+
+
+def booking_get(*, actor, booking_id: UUID) -> Booking:
+    """One of the actor's bookings (staff: any); another user's is 404."""
+    return _visible_booking(actor, booking_id)
+
+
+# --- Closures (staff) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosureCreated:
+    closure: LabClosure
+    cancelled_bookings: int
+
+
+def closure_create(*, actor, lab_id: UUID, starts_on: date, ends_on: date, reason: str = "") -> ClosureCreated:
+    """Close the lab on ``starts_on..ends_on`` (inclusive, lab-local dates).
+
+    Staff only (403). Side effects: every active booking that has not started
+    and falls on those days is cancelled (its seat freed) and its learner is
+    emailed once (on commit).
+    """
+    if not is_staff(actor):
+        raise PermissionDenied()
+    lab = repositories.lab_get(lab_id)
+    if lab is None:
+        raise NotFound()
+    if ends_on < starts_on:
+        raise ValidationFailed("The closure ends before it starts.", {"ends_on": ["Must be on or after starts_on."]})
+    with atomic():
+        closure = repositories.closure_insert(lab_id=lab.pk, starts_on=starts_on, ends_on=ends_on, reason=reason)
+    # The sweep runs after the closure committed: a booking committing later
+    # re-checks closures itself (booking_create), so none slips through.
+    now = timezone.now()
+    lower, upper = local_day_bounds_utc(starts_on, ends_on, _zone(lab))
+    cancelled = 0
+    for booking in repositories.bookings_active_between(lab.pk, max(lower, now), upper):
+        if booking.start > now:
+            cancelled += _cancel(booking, reason=Booking.CancelReason.CLOSURE, now=now, notify=True)
+    return ClosureCreated(closure=closure, cancelled_bookings=cancelled)
+
+
+def closure_delete(*, actor, closure_id: UUID) -> None:
+    """Reopen the days of a closure. Staff only. Bookings it cancelled stay cancelled."""
+    if not is_staff(actor):
+        raise PermissionDenied()
+    if not repositories.closure_delete(closure_id):
+        raise NotFound()
+
+
+def lab_day_schedule(*, actor, lab_id: UUID, day: date) -> dict:
+    """Staff's view of one local day: each slot with its counter and the
+    active bookings (with users). ``counter_drift`` flags a slot whose
+    counter disagrees with its bookings."""
+    if not is_staff(actor):
+        raise PermissionDenied()
+    availability = lab_availability(actor=actor, lab_id=lab_id, date_from=day, date_to=day)
+    lab = repositories.lab_get(lab_id)
+    zone = _zone(lab)
+    lower, upper = local_day_bounds_utc(day, day, zone)
+    by_start: dict[datetime, list[Booking]] = {}
+    for booking in repositories.bookings_active_between(lab.pk, lower, upper):
+        by_start.setdefault(booking.start, []).append(booking)
+    slots = []
+    for slot in availability["slots"]:
+        bookings = by_start.pop(slot["start"], [])
+        slots.append(
+            {
+                **slot,
+                "local_start": slot["start"].astimezone(zone),
+                "local_end": slot["end"].astimezone(zone),
+                "bookings": bookings,
+                "counter_drift": slot["booked"] != len(bookings),
+            }
+        )
+    closures = repositories.closures_overlapping(lab.pk, day, day)
+    # Bookings left over are on no current slot (hours or slot length changed since).
+    stray = [booking for bookings in by_start.values() for booking in bookings]
+    return {"lab": lab, "day": day, "slots": slots, "closures": closures, "stray_bookings": stray}
+
+
+# --- Reminders and notifications (tasks) ----------------------------------------
+
+
+def booking_reminders_due(*, now: datetime | None = None) -> list[UUID]:
+    """Active bookings starting within 24 hours whose reminder is not sent."""
+    now = now or timezone.now()
+    return repositories.booking_ids_due_reminder(now, now + REMINDER_LEAD_TIME)
+
+
+def booking_reminder_claim(*, booking_id: UUID) -> Booking | None:
+    """Mark the booking's reminder as sent, once: returns the booking to the
+    caller that won the claim (who then sends the email), else None."""
+    now = timezone.now()
+    with atomic():
+        claimed = repositories.booking_claim_reminder(booking_id, now=now)
+    if not claimed:
+        return None
+    booking = repositories.booking_get(booking_id)
+    booking.reminder_sent_at = now
+    return booking
+
+
+def booking_reminder_release(*, booking_id: UUID, claimed_at: datetime) -> None:
+    """Undo a claim whose email could not be sent, so a retry sends it."""
+    with atomic():
+        repositories.booking_release_reminder(booking_id, claimed_at=claimed_at)
+
+
+def booking_for_notification(*, booking_id: UUID) -> Booking | None:
+    """For email tasks: the booking with its lab and user."""
+    return repositories.booking_get(booking_id)

@@ -1,0 +1,159 @@
+"""Labs endpoints: validate input, call one service, render the result.
+
+Labs and availability are public reads; bookings need a signed-in user.
+Ownership, visibility and every booking rule live in apps.labs.services.
+"""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from apps.labs import serializers, services
+from deltalabs.api import ApiView, PublicReadOnly, page_response
+from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
+from deltalabs.pagination import parse_limit
+
+TAGS = ["labs"]
+BOOKING_TAGS = ["bookings"]
+
+
+class LabListView(ApiView):
+    permission_classes = [PublicReadOnly]
+
+    @extend_schema(
+        parameters=[serializers.LabListQuery, *PAGINATION_PARAMETERS],
+        responses={200: paginated(serializers.LabSerializer)},
+        summary="List labs",
+        description="Active labs by name; public. 400 `validation_error` for an unknown `kind` or a bad cursor.",
+        tags=TAGS,
+    )
+    def get(self, request):
+        query = serializers.LabListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = services.lab_list(
+            actor=request.user,
+            kind=query.validated_data.get("kind"),
+            cursor=request.query_params.get("cursor") or None,
+            limit=parse_limit(request.query_params.get("limit")),
+        )
+        return page_response(page, serializers.LabSerializer)
+
+
+class LabDetailView(ApiView):
+    permission_classes = [PublicReadOnly]
+
+    @extend_schema(
+        responses={200: serializers.LabDetailSerializer},
+        summary="A lab with its weekly hours and upcoming closures",
+        description=(
+            "Public. Opening hours are local times of the lab's `timezone`; `closures` lists those not yet over. "
+            "404 `not_found` for unknown or inactive labs."
+        ),
+        tags=TAGS,
+    )
+    def get(self, request, lab_id):
+        lab = services.lab_get(actor=request.user, lab_id=lab_id)
+        return Response(serializers.LabDetailSerializer(lab).data)
+
+
+class LabAvailabilityView(ApiView):
+    permission_classes = [PublicReadOnly]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (YYYY-MM-DD); default today."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, inclusive; default from + 6 days."),
+        ],
+        responses={200: serializers.AvailabilityOutput},
+        summary="Bookable slots of a lab",
+        description=(
+            "Public. Days are the lab's local days; `start`/`end` are UTC. At most 31 days per request; "
+            "closed days have no slots; slots that have started show `available: 0`. "
+            "400 `validation_error` for a bad date, `to` before `from` or more than 31 days; 404 `not_found`."
+        ),
+        tags=TAGS,
+    )
+    def get(self, request, lab_id):
+        query = serializers.AvailabilityQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        availability = services.lab_availability(
+            actor=request.user,
+            lab_id=lab_id,
+            date_from=query.validated_data.get("from"),
+            date_to=query.validated_data.get("to"),
+        )
+        return Response(serializers.AvailabilityOutput(availability).data)
+
+
+class LabBookingCreateView(ApiView):
+    idempotency_required = frozenset({"POST"})
+
+    @extend_schema(
+        request=serializers.BookingCreateInput,
+        responses={201: serializers.BookingSerializer},
+        summary="Book a lab slot",
+        description=(
+            "Requires `Idempotency-Key`. `start` must be the UTC start of a slot from the availability. "
+            "400 `invalid_slot` (off the grid, started, or closed day), 400 `idempotency_key_required`; "
+            "403 `required_course_missing`; 404 `not_found`; 409 `slot_full`, `booking_conflict` (you hold an "
+            "overlapping booking), `booking_limit_reached` (5 upcoming bookings), `lab_inactive` (staff only)."
+        ),
+        tags=BOOKING_TAGS,
+    )
+    def post(self, request, lab_id):
+        data = serializers.BookingCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.booking_create(actor=request.user, lab_id=lab_id, start=data.validated_data["start"])
+        return Response(serializers.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+
+class BookingListView(ApiView):
+    @extend_schema(
+        parameters=[serializers.BookingListQuery, *PAGINATION_PARAMETERS],
+        responses={200: paginated(serializers.BookingSerializer)},
+        summary="Your lab bookings",
+        description=(
+            "Your own bookings, latest start first; `upcoming=true` lists those not yet started, soonest first. "
+            "400 `validation_error` for an unknown `status` or a bad cursor."
+        ),
+        tags=BOOKING_TAGS,
+    )
+    def get(self, request):
+        query = serializers.BookingListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = services.booking_list(
+            actor=request.user,
+            status=query.validated_data.get("status"),
+            upcoming=query.validated_data.get("upcoming"),
+            cursor=request.query_params.get("cursor") or None,
+            limit=parse_limit(request.query_params.get("limit")),
+        )
+        return page_response(page, serializers.BookingSerializer)
+
+
+class BookingDetailView(ApiView):
+    @extend_schema(
+        responses={200: serializers.BookingSerializer},
+        summary="One of your bookings",
+        description="404 `not_found` for another user's booking.",
+        tags=BOOKING_TAGS,
+    )
+    def get(self, request, booking_id):
+        booking = services.booking_get(actor=request.user, booking_id=booking_id)
+        return Response(serializers.BookingSerializer(booking).data)
+
+
+class BookingCancelView(ApiView):
+    @extend_schema(
+        request=None,
+        responses={200: serializers.BookingSerializer},
+        summary="Cancel a booking",
+        description=(
+            "Frees the seat. 404 `not_found` for another user's booking; 409 `booking_not_active` when already "
+            "cancelled, `booking_started` once the slot has started."
+        ),
+        tags=BOOKING_TAGS,
+    )
+    def post(self, request, booking_id):
+        booking = services.booking_cancel(actor=request.user, booking_id=booking_id)
+        return Response(serializers.BookingSerializer(booking).data)
