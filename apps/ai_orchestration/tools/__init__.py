@@ -1,0 +1,12 @@
+"""The assistant's tools, one module per domain; see ``registry`` for the contract.
+
+``REGISTRY`` holds every tool in a fixed order. A domain whose services have
+not landed contributes no module here (no stubs).
+"""
+
+from apps.ai_orchestration.tools import assessment, catalog, labs, learning
+from apps.ai_orchestration.tools.registry import Tool, ToolOutcome, ToolRegistry, run_tool, validate_arguments
+
+REGISTRY = ToolRegistry([*catalog.TOOLS, *learning.TOOLS, *assessment.TOOLS, *labs.TOOLS])
+
+__all__ = ["REGISTRY", "Tool", "ToolOutcome", "ToolRegistry", "run_tool", "validate_arguments"]
