@@ -107,7 +107,7 @@ class OpenAICompatibleProvider:
             response = httpx.post(self.url, json=self.build_body(request), headers=headers, timeout=self.timeout)
         except httpx.TimeoutException as exc:
             raise ProviderError("The AI provider did not answer in time.") from exc
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
             raise ProviderError("The AI provider could not be reached.") from exc
         if not 200 <= response.status_code < 300:
             logger.warning("AI provider answered HTTP %s", response.status_code)

@@ -153,7 +153,15 @@ class _Turn:
             return self._enroll()
         if u.has("grade", "grades", "score", "scores", "marks") or u.phrase("how did i do", "test results"):
             return self._course_tool("my_grades", "grades")
-        if u.has("progress", "percent") or u.phrase("how am i doing", "how far", "how much of", "lessons left"):
+        if u.has("progress", "percent") or u.phrase(
+            "how am i doing",
+            "how far",
+            "how much of",
+            "lessons left",
+            "how many lessons",
+            "have i done",
+            "have i completed",
+        ):
             return self._progress()
         if self._is_my_enrollments():
             return self._my_enrollments()
@@ -203,7 +211,15 @@ class _Turn:
     def _is_enroll(self) -> bool:
         u = self.u
         return u.has("enroll", "register", "join", "signup", "waitlist") or u.phrase(
-            "sign me up", "sign up", "take the course", "want to take", "like to take", "start the course"
+            "sign me up",
+            "sign up",
+            "take the course",
+            "want to take",
+            "like to take",
+            "can i take",
+            "could i take",
+            "let me take",
+            "start the course",
         )
 
     def _is_my_enrollments(self) -> bool:

@@ -62,6 +62,7 @@ STOPWORDS = frozenset(
     what which who how when where there here up into from as so just also then now hey hi hello ok okay
     course courses class classes program one ones thanks thank about tell more info information
     what's where's when's how's it's that's i'd i'll i've have has got offer offers let lets let's
+    something anything stuff
     """
     )
 )
