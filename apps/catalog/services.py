@@ -346,26 +346,27 @@ def course_update(*, actor, course_id: UUID, values: dict) -> Course:
     if current is None:
         raise NotFound("Course not found.")
     cleaned = _clean_course_values(values, course_id=course_id, current=current)
-    _course_update_unit(course_id=course_id, cleaned=cleaned, old_capacity=current.capacity)
+    _course_update_unit(course_id=course_id, cleaned=cleaned)
     course_changed(course_id)
     return repositories.course_get(course_id)
 
 
 @transactional
-def _course_update_unit(*, course_id: UUID, cleaned: dict, old_capacity: int | None) -> None:
+def _course_update_unit(*, course_id: UUID, cleaned: dict) -> None:
     has_capacity = "capacity" in cleaned
     capacity = cleaned.pop("capacity", None)
+    # Capacity first: if it is refused nothing has been written yet, even when
+    # this unit joined a caller's transaction (the admin's) without a savepoint.
+    if has_capacity and not repositories.course_set_capacity(course_id=course_id, capacity=capacity):
+        raise ValidationFailed(
+            "The capacity is below the seats already taken.",
+            {"capacity": ["Must be at least the number of seats taken."]},
+            code=CAPACITY_BELOW_SEATS_TAKEN,
+        )
     if cleaned:
         repositories.course_update_fields(course_id=course_id, values=cleaned)
     if has_capacity:
-        if not repositories.course_set_capacity(course_id=course_id, capacity=capacity):
-            raise ValidationFailed(
-                "The capacity is below the seats already taken.",
-                {"capacity": ["Must be at least the number of seats taken."]},
-                code=CAPACITY_BELOW_SEATS_TAKEN,
-            )
-        if old_capacity is not None and (capacity is None or capacity > old_capacity):
-            hooks.seats_freed(course_id=course_id)
+        hooks.seats_freed(course_id=course_id)  # fills any seats the new capacity freed
 
 
 def course_publish(*, actor, course_id: UUID) -> Course:

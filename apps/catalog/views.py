@@ -36,6 +36,7 @@ class CourseListView(ApiView):
     @extend_schema(
         parameters=COURSE_FILTER_PARAMETERS + PAGINATION_PARAMETERS,
         responses={200: paginated(serializers.CourseSerializer)},
+        operation_id="courses_list",
         summary="Browse courses",
         description=(
             "Published courses (staff also see drafts and archived ones), newest first by default. "

@@ -58,6 +58,8 @@ class Enrollment(TimeStampedModel):
             models.Index(fields=["course", "-enrolled_at", "id"], name="enrollment_course_recent"),
             models.Index(fields=["status", "-enrolled_at"], name="enrollment_status_recent"),
             models.Index(fields=["source", "-enrolled_at"], name="enrollment_source_recent"),
+            # The admin's unfiltered list, newest first.
+            models.Index(fields=["-enrolled_at", "id"], name="enrollment_recent"),
         ]
 
     def __str__(self) -> str:

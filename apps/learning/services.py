@@ -18,6 +18,7 @@ learning (engagement, assessment, labs, commerce).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -409,12 +410,11 @@ def enrollment_progress_update(*, actor, enrollment_id: UUID, lesson_id: UUID, c
     row = repositories.progress_get(enrollment_id=enrollment.pk, lesson_id=lesson_id)
     already = bool(row and row.completed) == completed
     if not already:
-        try:
+        # An IntegrityError means a concurrent identical request inserted the
+        # row first (this unit rolled back): the outcome is the one asked for,
+        # and that request ran the completion check.
+        with contextlib.suppress(IntegrityError):
             _progress_unit(
                 enrollment_id=enrollment.pk, course_id=enrollment.course_id, lesson_id=lesson_id, completed=completed
             )
-        except IntegrityError:
-            # A concurrent identical request inserted the row first: the
-            # outcome is the one asked for, and that request ran the check.
-            pass
     return _progress_report(repositories.enrollment_get(enrollment.pk))

@@ -4,7 +4,7 @@ Every endpoint needs a token. Ownership (another learner's enrollment is a
 404) is enforced by ``apps.learning.services``, not here.
 """
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -13,6 +13,8 @@ from apps.learning.models import Enrollment
 from deltalabs.api import ApiView, page_response
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import parse_limit
+
+ERROR_BODY = {"$ref": "#/components/schemas/Error"}
 
 
 class EnrollmentListView(ApiView):
@@ -24,6 +26,7 @@ class EnrollmentListView(ApiView):
             *PAGINATION_PARAMETERS,
         ],
         responses={200: paginated(serializers.EnrollmentSerializer)},
+        operation_id="enrollments_list",
         summary="Your enrollments",
         description="Newest first. 400 `validation_error` for an unknown status or a bad cursor.",
         tags=["learning"],
@@ -41,7 +44,12 @@ class EnrollmentListView(ApiView):
 
     @extend_schema(
         request=serializers.EnrollmentCreateInput,
-        responses={201: serializers.EnrollmentSerializer},
+        responses={
+            201: serializers.EnrollmentSerializer,
+            402: OpenApiResponse(
+                response=ERROR_BODY, description="payment_required: a paid course without a sponsorship code."
+            ),
+        },
         summary="Enroll in a course",
         description=(
             "Idempotency-Key required. 201 `active` for a free course or a valid sponsorship code; with "

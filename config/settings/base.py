@@ -212,7 +212,10 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "deltalabs.openapi.postprocess_error_component",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CourseStatusEnum": "apps.catalog.models.Course.Status",
+        "EnrollmentStatusEnum": "apps.learning.models.Enrollment.Status",
+    },
 }
 
 # --- Redis, cache, sessions (SPEC 3.3) ----------------------------------------

@@ -23,3 +23,17 @@ class LessonProgressFactory(factory.django.DjangoModelFactory):
     enrollment = factory.SubFactory(EnrollmentFactory)
     lesson = factory.SubFactory("tests.factories.catalog.LessonFactory")
     completed = True
+
+
+def bulk_enrollments(*, learners: int, courses: list, status: str = Enrollment.Status.ACTIVE) -> list[Enrollment]:
+    """``learners`` x ``len(courses)`` enrollments (and their users), inserted in bulk."""
+    from apps.identity.models import User
+
+    users = User.objects.bulk_create(
+        [User(email=f"bulk{n:06d}@learners.example.test", display_name=f"Bulk {n}") for n in range(learners)],
+        batch_size=2_000,
+    )
+    return Enrollment.objects.bulk_create(
+        [Enrollment(user=user, course=course, status=status) for user in users for course in courses],
+        batch_size=2_000,
+    )

@@ -1,0 +1,343 @@
+"""Catalog rules: visibility, search, content access, authoring, caching."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import caches
+from django.utils import timezone
+
+from apps.catalog import caching, hooks, services
+from apps.catalog.models import Course
+from apps.learning.models import Enrollment
+from deltalabs.errors import NotFound, PermissionDenied, ValidationFailed
+from tests.factories.catalog import (
+    CategoryFactory,
+    CourseFactory,
+    CourseInstructorFactory,
+    DraftCourseFactory,
+    LessonFactory,
+    ResourceFactory,
+    SectionFactory,
+)
+from tests.factories.identity import UserFactory
+from tests.factories.learning import EnrollmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(page) -> list[str]:
+    return [course.title for course in page.items]
+
+
+class TestVisibility:
+    def test_published_course_is_visible_to_everyone(self, user):
+        course = CourseFactory()
+        assert services.course_get_visible(actor=None, course_id=course.pk) == course
+        assert services.course_get_visible(actor=user, course_id=course.pk) == course
+
+    @pytest.mark.parametrize("status", [Course.Status.DRAFT, Course.Status.ARCHIVED])
+    def test_unpublished_course_is_not_found_for_learners(self, user, status):
+        course = CourseFactory(status=status)
+        with pytest.raises(NotFound):
+            services.course_get_visible(actor=user, course_id=course.pk)
+        with pytest.raises(NotFound):
+            services.course_detail(actor=None, course_id=course.pk)
+
+    def test_unpublished_course_is_visible_to_staff_and_its_instructors(self, staff_user):
+        course = DraftCourseFactory()
+        instructor = CourseInstructorFactory(course=course).user
+        assert services.course_get_visible(actor=staff_user, course_id=course.pk) == course
+        assert services.course_get_visible(actor=instructor, course_id=course.pk) == course
+        assert services.course_detail(actor=instructor, course_id=course.pk).course.pk == course.pk
+
+    def test_unknown_course_is_not_found(self, user):
+        import uuid
+
+        with pytest.raises(NotFound):
+            services.course_get_visible(actor=user, course_id=uuid.uuid4())
+
+
+class TestSearch:
+    def test_non_staff_see_published_only_staff_see_all(self, user, staff_user):
+        CourseFactory(title="Published")
+        DraftCourseFactory(title="Draft")
+        CourseFactory(title="Archived", status=Course.Status.ARCHIVED)
+        assert titles(services.course_search(actor=None)) == ["Published"]
+        assert titles(services.course_search(actor=user)) == ["Published"]
+        assert sorted(titles(services.course_search(actor=staff_user))) == ["Archived", "Draft", "Published"]
+
+    def test_q_searches_title_and_summary_case_insensitively(self):
+        CourseFactory(title="Intro to PYTHON", summary="x")
+        CourseFactory(title="Robots", summary="Uses python for control")
+        CourseFactory(title="Cooking", summary="Pasta")
+        assert sorted(titles(services.course_search(actor=None, q="Python"))) == ["Intro to PYTHON", "Robots"]
+
+    def test_category_by_id_or_slug(self):
+        category = CategoryFactory(slug="robotics")
+        CourseFactory(title="In", category=category)
+        CourseFactory(title="Out")
+        assert titles(services.course_search(actor=None, category=str(category.pk))) == ["In"]
+        assert titles(services.course_search(actor=None, category="robotics")) == ["In"]
+        assert titles(services.course_search(actor=None, category="no-such-category")) == []
+
+    def test_level_price_and_instructor_filters(self):
+        teacher = UserFactory()
+        CourseFactory(title="Free beginner", level="beginner", price=0)
+        CourseFactory(title="Paid advanced", level="advanced", price=Decimal("10.00"))
+        CourseInstructorFactory(course=CourseFactory(title="Taught", price=Decimal("5.00")), user=teacher)
+        assert titles(services.course_search(actor=None, level="advanced")) == ["Paid advanced"]
+        assert titles(services.course_search(actor=None, is_free=True)) == ["Free beginner"]
+        assert sorted(titles(services.course_search(actor=None, is_free=False))) == ["Paid advanced", "Taught"]
+        assert titles(services.course_search(actor=None, instructor=teacher.pk)) == ["Taught"]
+        assert titles(services.course_search(actor=None, instructor=str(UserFactory().pk))) == []
+
+    def test_orderings(self):
+        now = timezone.now()
+        CourseFactory(title="B", price=Decimal("20"), published_at=now - timedelta(days=2))
+        CourseFactory(title="A", price=Decimal("30"), published_at=now - timedelta(days=1))
+        CourseFactory(title="C", price=Decimal("10"), published_at=now - timedelta(days=3))
+        assert titles(services.course_search(actor=None)) == ["A", "B", "C"]
+        assert titles(services.course_search(actor=None, ordering="title")) == ["A", "B", "C"]
+        assert titles(services.course_search(actor=None, ordering="-title")) == ["C", "B", "A"]
+        assert titles(services.course_search(actor=None, ordering="price")) == ["C", "B", "A"]
+        assert titles(services.course_search(actor=None, ordering="-price")) == ["A", "B", "C"]
+
+    def test_cursor_pages_do_not_overlap(self):
+        for number in range(5):
+            CourseFactory(title=f"Course {number}")
+        first = services.course_search(actor=None, ordering="title", limit=2)
+        second = services.course_search(actor=None, ordering="title", limit=2, cursor=first.next_cursor)
+        third = services.course_search(actor=None, ordering="title", limit=2, cursor=second.next_cursor)
+        assert titles(first) + titles(second) + titles(third) == [f"Course {n}" for n in range(5)]
+        assert third.next_cursor is None
+
+    @pytest.mark.parametrize(
+        ("arguments", "field"),
+        [
+            ({"level": "expert"}, "level"),
+            ({"ordering": "seats_taken"}, "ordering"),
+            ({"instructor": "not-a-uuid"}, "instructor"),
+            ({"is_free": "yes"}, "is_free"),
+            ({"q": "x" * 201}, "q"),
+        ],
+    )
+    def test_invalid_values_are_validation_errors(self, arguments, field):
+        with pytest.raises(ValidationFailed) as error:
+            services.course_search(actor=None, **arguments)
+        assert error.value.code == "validation_error"
+        assert field in error.value.details
+
+
+class TestLessonContent:
+    @pytest.fixture
+    def outline(self):
+        course = CourseFactory()
+        section = SectionFactory(course=course)
+        preview = LessonFactory(section=section, is_preview=True, content="preview text")
+        locked = LessonFactory(section=section, content="locked text")
+        return course, preview, locked
+
+    def visible(self, actor, course, lesson):
+        detail = services.course_detail(actor=actor, course_id=course.pk)
+        [shown] = [
+            item for section in detail.course.sections.all() for item in section.lessons.all() if item.pk == lesson.pk
+        ]
+        return detail.lesson_content(shown)
+
+    def test_anonymous_and_unenrolled_see_preview_content_only(self, outline, user):
+        course, preview, locked = outline
+        for actor in (None, user):
+            assert self.visible(actor, course, preview) == "preview text"
+            assert self.visible(actor, course, locked) is None
+
+    @pytest.mark.parametrize("status", [Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED])
+    def test_enrolled_learners_see_everything(self, outline, user, status):
+        course, _, locked = outline
+        EnrollmentFactory(user=user, course=course, status=status)
+        assert self.visible(user, course, locked) == "locked text"
+
+    @pytest.mark.parametrize("status", [Enrollment.Status.WAITLISTED, Enrollment.Status.CANCELLED])
+    def test_waitlisted_or_cancelled_learners_do_not(self, outline, user, status):
+        course, _, locked = outline
+        EnrollmentFactory(user=user, course=course, status=status)
+        assert self.visible(user, course, locked) is None
+
+    def test_instructors_and_staff_see_everything(self, outline, staff_user):
+        course, _, locked = outline
+        instructor = CourseInstructorFactory(course=course).user
+        assert self.visible(instructor, course, locked) == "locked text"
+        assert self.visible(staff_user, course, locked) == "locked text"
+
+    def test_without_a_registered_checker_nobody_is_enrolled(self, outline, user, monkeypatch):
+        course, _, locked = outline
+        EnrollmentFactory(user=user, course=course)
+        monkeypatch.setattr(hooks, "_enrollment_checker", None)
+        assert self.visible(user, course, locked) is None
+
+
+class TestResources:
+    def test_enrolled_instructor_and_staff_get_resources(self, user, staff_user):
+        course = CourseFactory()
+        ResourceFactory(course=course, title="Slides")
+        instructor = CourseInstructorFactory(course=course).user
+        EnrollmentFactory(user=user, course=course)
+        for actor in (user, instructor, staff_user):
+            page = services.course_resources(actor=actor, course_id=course.pk)
+            assert [resource.title for resource in page.items] == ["Slides"]
+
+    def test_others_are_denied_on_a_visible_course(self, user):
+        course = CourseFactory()
+        with pytest.raises(PermissionDenied):
+            services.course_resources(actor=user, course_id=course.pk)
+
+    def test_invisible_course_is_not_found(self, user):
+        course = DraftCourseFactory()
+        EnrollmentFactory(user=user, course=course)
+        with pytest.raises(NotFound):
+            services.course_resources(actor=user, course_id=course.pk)
+
+
+class TestAuthoring:
+    def test_only_staff_create_update_publish_archive(self, user):
+        course = DraftCourseFactory()
+        instructor = CourseInstructorFactory(course=course).user
+        for actor in (user, instructor, None):
+            with pytest.raises(PermissionDenied):
+                services.course_create(actor=actor, values={"slug": "x", "title": "X"})
+            with pytest.raises(PermissionDenied):
+                services.course_update(actor=actor, course_id=course.pk, values={"title": "Y"})
+            with pytest.raises(PermissionDenied):
+                services.course_publish(actor=actor, course_id=course.pk)
+            with pytest.raises(PermissionDenied):
+                services.course_archive(actor=actor, course_id=course.pk)
+
+    def test_create_makes_a_draft(self, staff_user):
+        category = CategoryFactory()
+        course = services.course_create(
+            actor=staff_user,
+            values={"slug": "new-course", "title": "New", "category": category, "price": Decimal("12.50")},
+        )
+        course.refresh_from_db()
+        assert (course.status, course.category_id, course.price) == ("draft", category.pk, Decimal("12.50"))
+
+    def test_create_rejects_duplicate_slug_and_bad_window(self, staff_user):
+        CourseFactory(slug="taken")
+        with pytest.raises(ValidationFailed) as error:
+            services.course_create(actor=staff_user, values={"slug": "taken", "title": "X"})
+        assert "slug" in error.value.details
+        now = timezone.now()
+        with pytest.raises(ValidationFailed) as error:
+            services.course_create(
+                actor=staff_user,
+                values={"slug": "w", "title": "W", "enrollment_opens_at": now, "enrollment_closes_at": now},
+            )
+        assert error.value.code == "invalid_enrollment_window"
+
+    def test_counters_and_status_are_not_editable(self, staff_user):
+        course = CourseFactory()
+        for field in ("seats_taken", "waitlist_length", "status", "published_at"):
+            with pytest.raises(ValidationFailed):
+                services.course_update(actor=staff_user, course_id=course.pk, values={field: 1})
+
+    def test_update_writes_only_the_given_fields(self, staff_user):
+        course = CourseFactory(capacity=10, seats_taken=0)
+        # a seat taken after the editor loaded the course is not overwritten
+        Course.objects.filter(pk=course.pk).update(seats_taken=4)
+        services.course_update(actor=staff_user, course_id=course.pk, values={"title": "Renamed"})
+        course.refresh_from_db()
+        assert (course.title, course.seats_taken) == ("Renamed", 4)
+
+    def test_capacity_cannot_drop_below_seats_taken(self, staff_user):
+        course = CourseFactory(capacity=10, seats_taken=6)
+        with pytest.raises(ValidationFailed) as error:
+            services.course_update(actor=staff_user, course_id=course.pk, values={"capacity": 5})
+        assert error.value.code == "capacity_below_seats_taken"
+        services.course_update(actor=staff_user, course_id=course.pk, values={"capacity": 6})
+        course.refresh_from_db()
+        assert course.capacity == 6
+
+    def test_publish_sets_status_and_first_publication_date(self, staff_user):
+        course = DraftCourseFactory()
+        published = services.course_publish(actor=staff_user, course_id=course.pk)
+        assert published.status == "published" and published.published_at is not None
+        first_date = published.published_at
+        services.course_archive(actor=staff_user, course_id=course.pk)
+        again = services.course_publish(actor=staff_user, course_id=course.pk)
+        assert again.status == "published" and again.published_at == first_date
+
+    def test_publish_and_archive_are_idempotent(self, staff_user):
+        course = CourseFactory()
+        assert services.course_publish(actor=staff_user, course_id=course.pk).status == "published"
+        services.course_archive(actor=staff_user, course_id=course.pk)
+        assert services.course_archive(actor=staff_user, course_id=course.pk).status == "archived"
+
+
+class TestCaching:
+    def test_detail_is_cached_under_the_resource_key(self, django_assert_num_queries):
+        course = CourseFactory()
+        services.course_detail(actor=None, course_id=course.pk)
+        assert caches["default"].get(f"cache:course:v1:{course.pk}") is not None
+        with django_assert_num_queries(1):  # only the fresh seats_taken
+            services.course_detail(actor=None, course_id=course.pk)
+
+    def test_list_pages_are_cached_in_a_version_namespace(self, django_assert_num_queries):
+        CourseFactory()
+        services.course_search(actor=None)
+        version = caches["default"].get(caching.LIST_VERSION_KEY)
+        assert version
+        with django_assert_num_queries(1):  # only the fresh seats_taken
+            services.course_search(actor=None)
+
+    def test_update_is_visible_at_once(self, staff_user):
+        course = CourseFactory(title="Old title")
+        assert services.course_detail(actor=None, course_id=course.pk).course.title == "Old title"
+        assert titles(services.course_search(actor=None)) == ["Old title"]
+        services.course_update(actor=staff_user, course_id=course.pk, values={"title": "New title"})
+        assert services.course_detail(actor=None, course_id=course.pk).course.title == "New title"
+        assert titles(services.course_search(actor=None)) == ["New title"]
+
+    def test_publish_and_archive_are_visible_at_once(self, staff_user):
+        course = DraftCourseFactory(title="Soon")
+        assert titles(services.course_search(actor=None)) == []
+        services.course_publish(actor=staff_user, course_id=course.pk)
+        assert titles(services.course_search(actor=None)) == ["Soon"]
+        services.course_archive(actor=staff_user, course_id=course.pk)
+        assert titles(services.course_search(actor=None)) == []
+        with pytest.raises(NotFound):
+            services.course_detail(actor=None, course_id=course.pk)
+
+    def test_seats_taken_is_never_stale(self):
+        course = CourseFactory(capacity=10)
+        services.course_detail(actor=None, course_id=course.pk)
+        services.course_search(actor=None)
+        Course.objects.filter(pk=course.pk).update(seats_taken=3)  # an enrollment elsewhere
+        assert services.course_detail(actor=None, course_id=course.pk).course.seats_taken == 3
+        assert services.course_search(actor=None).items[0].seats_taken == 3
+
+    def test_staff_and_public_lists_are_cached_apart(self, staff_user):
+        DraftCourseFactory(title="Draft")
+        assert titles(services.course_search(actor=staff_user)) == ["Draft"]
+        assert titles(services.course_search(actor=None)) == []
+
+    def test_category_change_invalidates_embedding_courses(self):
+        category = CategoryFactory(name="Old name")
+        course = CourseFactory(category=category)
+        services.course_detail(actor=None, course_id=course.pk)
+        category.name = "New name"
+        category.save()
+        services.category_changed(category.pk)
+        assert services.course_detail(actor=None, course_id=course.pk).course.category.name == "New name"
+
+    def test_a_broken_cache_is_a_miss(self, monkeypatch):
+        course = CourseFactory(title="Still here")
+
+        def broken(*args, **kwargs):
+            raise ConnectionError("redis down")
+
+        cache = caches["default"]
+        for method in ("get", "set", "add", "delete_many"):
+            monkeypatch.setattr(cache, method, broken)
+        assert titles(services.course_search(actor=None)) == ["Still here"]
+        assert services.course_detail(actor=None, course_id=course.pk).course.title == "Still here"
+        services.course_changed(course.pk)  # invalidation fails soft too
