@@ -125,12 +125,20 @@ def user_upcoming_count(user_id: UUID, now: datetime) -> int:
     return Booking.objects.filter(user_id=user_id, status=Booking.Status.ACTIVE, start__gt=now).count()
 
 
-def bookings_of_user(user_id: UUID, *, status: str | None = None, starting_after: datetime | None = None) -> QuerySet:
+def bookings_of_user(
+    user_id: UUID,
+    *,
+    status: str | None = None,
+    starting_after: datetime | None = None,
+    starting_until: datetime | None = None,
+) -> QuerySet:
     queryset = Booking.objects.select_related("lab").filter(user_id=user_id)
     if status:
         queryset = queryset.filter(status=status)
     if starting_after is not None:
         queryset = queryset.filter(start__gt=starting_after)
+    if starting_until is not None:
+        queryset = queryset.filter(start__lte=starting_until)
     return queryset
 
 

@@ -27,7 +27,8 @@ from deltalabs.seeding import DEMO_DOMAIN, SeedContext
 
 # The identity seeder's learners (learner00001@learners.<demo domain>).
 LEARNER_SUFFIX = f"@learners.{DEMO_DOMAIN}"
-WINDOW_DAYS = 14  # bookings from two weeks ago to two weeks ahead
+WINDOW_DAYS = 14  # bookings from two weeks ago to two weeks ahead...
+HISTORY_CHUNKS = 12  # ...then older history, two weeks at a time, until the size's count is reached
 
 
 def _hours(weekdays, *ranges) -> list[tuple[int, time, time]]:
@@ -196,7 +197,8 @@ def _create_labs(ctx: SeedContext) -> list[Lab]:
     return [by_slug[blueprint["slug"]] for blueprint in wanted]
 
 
-def _slots_by_lab(labs: list[Lab]) -> list[tuple[Lab, datetime, datetime]]:
+def _slots_by_lab(labs: list[Lab], first: int, last: int) -> list[tuple[Lab, datetime, datetime]]:
+    """Every slot of the labs from ``today + first`` to ``today + last`` days (lab-local)."""
     hours = defaultdict(list)
     for row in LabOpeningHours.objects.filter(lab_id__in=[lab.pk for lab in labs]):
         hours[row.lab_id].append(OpeningRange(row.weekday, row.opens_at, row.closes_at))
@@ -207,7 +209,7 @@ def _slots_by_lab(labs: list[Lab]) -> list[tuple[Lab, datetime, datetime]]:
     for lab in labs:
         zone = ZoneInfo(lab.timezone)
         today = timezone.now().astimezone(zone).date()
-        for day in days_between(today - timedelta(days=WINDOW_DAYS), today + timedelta(days=WINDOW_DAYS)):
+        for day in days_between(today + timedelta(days=first), today + timedelta(days=last)):
             if day in closed[lab.pk]:
                 continue
             for slot in slots_for_day(day, hours[lab.pk], slot_minutes=lab.slot_minutes, zone=zone):
@@ -240,7 +242,7 @@ def _seed_bookings(ctx: SeedContext, labs: list[Lab]) -> None:
         enrolled[course_id].append(user_id)
 
     now = timezone.now()
-    candidates = _interleaved(ctx, _slots_by_lab(labs))
+    candidates = _interleaved(ctx, _slots_by_lab(labs, -WINDOW_DAYS, WINDOW_DAYS))
     intervals: dict = defaultdict(list)
     upcoming: Counter = Counter()
     seats: Counter = Counter()
@@ -258,6 +260,21 @@ def _seed_bookings(ctx: SeedContext, labs: list[Lab]) -> None:
         bookings.append(Booking(user_id=user_id, lab=lab, start=start, end=end))
         return True
 
+    def fill(candidates: list, *, full_first: tuple | None = None) -> None:
+        for lab, start, end in ctx.progress(candidates, desc="lab bookings"):
+            if len(bookings) >= target:
+                return
+            pool = enrolled[lab.required_course_id] if lab.required_course_id else learners
+            if not pool:
+                continue
+            # A few slots fill up completely; most hold a handful of learners.
+            full = (lab, start, end) == full_first or ctx.rng.random() < 0.1
+            wanted = lab.capacity if full else ctx.rng.randint(1, max(1, lab.capacity // 3))
+            for _attempt in range(wanted * 3):
+                if seats[(lab.pk, start)] >= wanted or len(bookings) >= target:
+                    break
+                book(lab, start, end, ctx.rng.choice(pool))
+
     # The demo learner (the first login printed) has upcoming bookings.
     for lab, start, end in [c for c in candidates if c[1] > now and c[0].required_course_id is None][:3]:
         book(lab, start, end, learners[0])
@@ -266,19 +283,12 @@ def _seed_bookings(ctx: SeedContext, labs: list[Lab]) -> None:
     if first_full is not None:
         candidates.remove(first_full)
         candidates.insert(0, first_full)
-    for lab, start, end in ctx.progress(candidates, desc="lab bookings"):
+    fill(candidates, full_first=first_full)
+    for chunk in range(1, HISTORY_CHUNKS + 1):
         if len(bookings) >= target:
             break
-        pool = enrolled[lab.required_course_id] if lab.required_course_id else learners
-        if not pool:
-            continue
-        # A few slots fill up completely; most hold a handful of learners.
-        full = (lab, start, end) == first_full or ctx.rng.random() < 0.1
-        wanted = lab.capacity if full else ctx.rng.randint(1, max(1, lab.capacity // 3))
-        for _attempt in range(wanted * 3):
-            if seats[(lab.pk, start)] >= wanted or len(bookings) >= target:
-                break
-            book(lab, start, end, ctx.rng.choice(pool))
+        older = _slots_by_lab(labs, -WINDOW_DAYS * (chunk + 1), -WINDOW_DAYS * chunk - 1)
+        fill(_interleaved(ctx, older))
 
     # One in ten upcoming bookings was cancelled again: no seat held.
     upcoming_bookings = [
@@ -286,7 +296,7 @@ def _seed_bookings(ctx: SeedContext, labs: list[Lab]) -> None:
         for booking in bookings
         if booking.start > now and (first_full is None or (booking.lab, booking.start) != first_full[:2])
     ]
-    for booking in upcoming_bookings[9::10]:
+    for booking in upcoming_bookings[3::10]:  # the first three are the demo learner's
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.cancel_reason = Booking.CancelReason.USER

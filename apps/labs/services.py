@@ -26,9 +26,11 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError
 from django.utils import timezone
 
+from apps.identity.models import User
 from apps.identity.services import is_staff
 from apps.labs import repositories, tasks
 from apps.labs.errors import (
@@ -54,6 +56,9 @@ from deltalabs.errors import (
     ValidationFailed,
 )
 from deltalabs.pagination import Page, paginate
+
+# Public reads accept anonymous visitors; everything else needs a user.
+Actor = User | AnonymousUser
 
 MAX_UPCOMING_BOOKINGS = 5
 MAX_AVAILABILITY_DAYS = 31
@@ -111,14 +116,14 @@ def _visible_booking(actor, booking_id: UUID) -> Booking:
 # --- Labs and availability ----------------------------------------------------
 
 
-def lab_list(*, actor, kind: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
+def lab_list(*, actor: Actor, kind: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
     """Active labs by name, one page. Public."""
     if kind is not None and kind not in Lab.Kind.values:
         raise ValidationFailed("Unknown lab kind.", {"kind": [f"Use one of: {', '.join(Lab.Kind.values)}."]})
     return paginate(repositories.labs_active(kind=kind), ordering=["name"], cursor=cursor, limit=_clamp_limit(limit))
 
 
-def lab_get(*, actor, lab_id: UUID) -> Lab:
+def lab_get(*, actor: Actor, lab_id: UUID) -> Lab:
     """One lab, with two extra attributes: ``weekly_hours`` (its opening
     ranges in weekday order) and ``upcoming_closures`` (closures not yet over
     in the lab's time zone). Public; inactive labs only for staff."""
@@ -129,7 +134,7 @@ def lab_get(*, actor, lab_id: UUID) -> Lab:
     return lab
 
 
-def lab_availability(*, actor, lab_id: UUID, date_from: date | None = None, date_to: date | None = None) -> dict:
+def lab_availability(*, actor: Actor, lab_id: UUID, date_from: date | None = None, date_to: date | None = None) -> dict:
     """Slots of the lab's local days ``date_from..date_to`` (inclusive, at most
     31 days; defaults: today and a week), each with its UTC ``start``/``end``,
     ``capacity``, ``booked`` and ``available`` seats. Closed days have no
@@ -181,7 +186,10 @@ def _slot_at(lab: Lab, start: datetime) -> Slot:
     """The lab's slot starting at ``start``; ``invalid_slot`` if it is off the
     grid, has started, or falls on a closed day."""
     if start.tzinfo is None or start.utcoffset() is None:
-        raise ValidationFailed("`start` needs a time zone (use UTC, e.g. 2026-11-26T09:00:00Z).", {"start": ["Naive."]})
+        raise ValidationFailed(
+            "`start` needs a time zone (use UTC, e.g. 2026-11-26T09:00:00Z).",
+            {"start": ["Include a UTC offset, e.g. Z."]},
+        )
     start = start.astimezone(UTC)
     if start <= timezone.now():
         raise ValidationFailed("This slot has already started.", {"start": ["In the past."]}, code=INVALID_SLOT)
@@ -228,7 +236,7 @@ def _ensure_row(exists, insert) -> None:
 
 
 @transactional
-def _book(*, actor, lab: Lab, slot: Slot) -> Booking:
+def _book(*, actor: Actor, lab: Lab, slot: Slot) -> Booking:
     # Per-user serialization. Every booking transaction of a user starts by
     # writing that user's guard row, so two of them cannot interleave: SQLite
     # serializes writers; MongoDB aborts the second writer of one document
@@ -253,7 +261,7 @@ def _book(*, actor, lab: Lab, slot: Slot) -> Booking:
     return repositories.booking_insert(user_id=actor.pk, lab_id=lab.pk, start=slot.start, end=slot.end)
 
 
-def booking_create(*, actor, lab_id: UUID, start: datetime) -> Booking:
+def booking_create(*, actor: Actor, lab_id: UUID, start: datetime) -> Booking:
     """Book one seat in the lab's slot starting at ``start`` (UTC instant).
 
     Errors: 404 unknown/inactive lab (staff: 409 ``lab_inactive``); 403
@@ -316,7 +324,7 @@ def _cancel(booking: Booking, *, reason: str, now: datetime, notify: bool) -> bo
     return cancelled
 
 
-def booking_cancel(*, actor, booking_id: UUID) -> Booking:
+def booking_cancel(*, actor: Actor, booking_id: UUID) -> Booking:
     """Cancel a booking that has not started and free its seat.
 
     The owner or staff only (anyone else: 404). 409 ``booking_not_active``
@@ -341,21 +349,26 @@ def booking_cancel(*, actor, booking_id: UUID) -> Booking:
 
 
 def booking_list(
-    *, actor, status: str | None = None, upcoming: bool | None = None, cursor: str | None = None, limit: int = 20
+    *, actor: Actor, status: str | None = None, upcoming: bool | None = None, cursor: str | None = None, limit: int = 20
 ) -> Page:
-    """The actor's own bookings: newest start first, or with ``upcoming``
-    (not yet started) soonest first. Optional ``status`` filter."""
+    """The actor's own bookings, newest start first. ``upcoming=True``: only
+    those not yet started, soonest first; ``upcoming=False``: only those that
+    have started. Optional ``status`` filter."""
     _require_user(actor)
     if status is not None and status not in Booking.Status.values:
         raise ValidationFailed("Unknown status.", {"status": [f"Use one of: {', '.join(Booking.Status.values)}."]})
+    now = timezone.now()
     queryset = repositories.bookings_of_user(
-        actor.pk, status=status, starting_after=timezone.now() if upcoming else None
+        actor.pk,
+        status=status,
+        starting_after=now if upcoming is True else None,
+        starting_until=now if upcoming is False else None,
     )
     ordering = ["start"] if upcoming else ["-start"]
     return paginate(queryset, ordering=ordering, cursor=cursor, limit=_clamp_limit(limit))
 
 
-def booking_get(*, actor, booking_id: UUID) -> Booking:
+def booking_get(*, actor: Actor, booking_id: UUID) -> Booking:
     """One of the actor's bookings (staff: any); another user's is 404."""
     return _visible_booking(actor, booking_id)
 
@@ -369,7 +382,7 @@ class ClosureCreated:
     cancelled_bookings: int
 
 
-def closure_create(*, actor, lab_id: UUID, starts_on: date, ends_on: date, reason: str = "") -> ClosureCreated:
+def closure_create(*, actor: Actor, lab_id: UUID, starts_on: date, ends_on: date, reason: str = "") -> ClosureCreated:
     """Close the lab on ``starts_on..ends_on`` (inclusive, lab-local dates).
 
     Staff only (403). Side effects: every active booking that has not started
@@ -396,7 +409,7 @@ def closure_create(*, actor, lab_id: UUID, starts_on: date, ends_on: date, reaso
     return ClosureCreated(closure=closure, cancelled_bookings=cancelled)
 
 
-def closure_delete(*, actor, closure_id: UUID) -> None:
+def closure_delete(*, actor: Actor, closure_id: UUID) -> None:
     """Reopen the days of a closure. Staff only. Bookings it cancelled stay cancelled."""
     if not is_staff(actor):
         raise PermissionDenied()
@@ -404,7 +417,7 @@ def closure_delete(*, actor, closure_id: UUID) -> None:
         raise NotFound()
 
 
-def lab_day_schedule(*, actor, lab_id: UUID, day: date) -> dict:
+def lab_day_schedule(*, actor: Actor, lab_id: UUID, day: date) -> dict:
     """Staff's view of one local day: each slot with its counter and the
     active bookings (with users). ``counter_drift`` flags a slot whose
     counter disagrees with its bookings."""

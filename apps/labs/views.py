@@ -23,6 +23,7 @@ class LabListView(ApiView):
     @extend_schema(
         parameters=[serializers.LabListQuery, *PAGINATION_PARAMETERS],
         responses={200: paginated(serializers.LabSerializer)},
+        operation_id="labs_list",
         summary="List labs",
         description="Active labs by name; public. 400 `validation_error` for an unknown `kind` or a bad cursor.",
         tags=TAGS,
@@ -44,6 +45,7 @@ class LabDetailView(ApiView):
 
     @extend_schema(
         responses={200: serializers.LabDetailSerializer},
+        operation_id="labs_retrieve",
         summary="A lab with its weekly hours and upcoming closures",
         description=(
             "Public. Opening hours are local times of the lab's `timezone`; `closures` lists those not yet over. "
@@ -65,6 +67,7 @@ class LabAvailabilityView(ApiView):
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, inclusive; default from + 6 days."),
         ],
         responses={200: serializers.AvailabilityOutput},
+        operation_id="labs_availability",
         summary="Bookable slots of a lab",
         description=(
             "Public. Days are the lab's local days; `start`/`end` are UTC. At most 31 days per request; "
@@ -91,6 +94,7 @@ class LabBookingCreateView(ApiView):
     @extend_schema(
         request=serializers.BookingCreateInput,
         responses={201: serializers.BookingSerializer},
+        operation_id="labs_bookings_create",
         summary="Book a lab slot",
         description=(
             "Requires `Idempotency-Key`. `start` must be the UTC start of a slot from the availability. "
@@ -111,9 +115,11 @@ class BookingListView(ApiView):
     @extend_schema(
         parameters=[serializers.BookingListQuery, *PAGINATION_PARAMETERS],
         responses={200: paginated(serializers.BookingSerializer)},
+        operation_id="bookings_list",
         summary="Your lab bookings",
         description=(
-            "Your own bookings, latest start first; `upcoming=true` lists those not yet started, soonest first. "
+            "Your own bookings, latest start first; `upcoming=true` lists those not yet started, soonest first, "
+            "`upcoming=false` those that have started. "
             "400 `validation_error` for an unknown `status` or a bad cursor."
         ),
         tags=BOOKING_TAGS,
@@ -134,6 +140,7 @@ class BookingListView(ApiView):
 class BookingDetailView(ApiView):
     @extend_schema(
         responses={200: serializers.BookingSerializer},
+        operation_id="bookings_retrieve",
         summary="One of your bookings",
         description="404 `not_found` for another user's booking.",
         tags=BOOKING_TAGS,
@@ -147,6 +154,7 @@ class BookingCancelView(ApiView):
     @extend_schema(
         request=None,
         responses={200: serializers.BookingSerializer},
+        operation_id="bookings_cancel",
         summary="Cancel a booking",
         description=(
             "Frees the seat. 404 `not_found` for another user's booking; 409 `booking_not_active` when already "
