@@ -33,8 +33,26 @@ class CourseFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AssessmentItemForm(forms.ModelForm):
+    class Meta:
+        model = AssessmentItem
+        fields = ("position", "kind", "points", "prompt", "choices", "answer_key")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.item_validate(
+                kind=cleaned.get("kind"), choices=cleaned.get("choices"), answer_key=cleaned.get("answer_key")
+            )
+        except ValidationFailed as exc:
+            for field, problems in exc.details.items():
+                self.add_error(field, problems)
+        return cleaned
+
+
 class AssessmentItemInline(admin.StackedInline):
     model = AssessmentItem
+    form = AssessmentItemForm
     extra = 0
     fields = (("position", "kind", "points"), "prompt", "choices", "answer_key")
 
@@ -142,10 +160,24 @@ class SubmissionAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     ordering = ("-submitted_at",)
     show_full_result_count = False
-    actions = ["grade_with_auto_score", export_csv_action(SUBMISSION_CSV)]
+    actions = ["grade_with_auto_score", "reset_selected", export_csv_action(SUBMISSION_CSV)]
 
     def has_add_permission(self, request) -> bool:
         return False  # learners hand work in through the API
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # "reset" (through the service) is the way to remove one
+
+    @admin.action(description="Reset selected (the learners may submit again)")
+    def reset_selected(self, request, queryset):
+        reset = 0
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                services.submission_reset(actor=request.user, submission_id=pk)
+                reset += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{reset} submission(s) reset.")
 
     def save_model(self, request, obj, form, change):
         # The grade goes through the service: same rule, graded_by/graded_at recorded.
@@ -178,6 +210,3 @@ class GradingQueueAdmin(SubmissionAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Submission.Status.SUBMITTED)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

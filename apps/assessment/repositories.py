@@ -69,6 +69,10 @@ def submission_record_grade(*, submission_id: UUID, **fields) -> int:
     return Submission.objects.filter(pk=submission_id).update(**fields)
 
 
+def submission_delete(submission_id: UUID) -> None:
+    Submission.objects.filter(pk=submission_id).delete()
+
+
 def submission_list_for_user(*, user_id: UUID, course_id: UUID | None = None) -> QuerySet[Submission]:
     queryset = Submission.objects.filter(user_id=user_id).select_related("user", "graded_by")
     if course_id is not None:

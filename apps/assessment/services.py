@@ -155,6 +155,28 @@ def answers_validate(*, items: list[AssessmentItem], answers: Any) -> dict[str, 
     return normalised
 
 
+def item_validate(*, kind: str, choices: Any, answer_key: Any) -> None:
+    """An item's shape: a choice item lists at least two choices (strings) and
+    keys one or more distinct valid indices; a text item has no choices and
+    at most a model answer (a string) as its key. 400 otherwise."""
+    errors: dict[str, list[str]] = {}
+    if kind == AssessmentItem.Kind.CHOICE:
+        if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) and c for c in choices):
+            errors["choices"] = ["A choice item lists at least two non-empty choices."]
+        else:
+            key = answer_key if isinstance(answer_key, list) else [answer_key]
+            valid = all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(choices) for i in key)
+            if not key or not valid or len(set(key)) != len(key):
+                errors["answer_key"] = [f"List the correct choice indices (0 to {len(choices) - 1}), e.g. [2]."]
+    else:
+        if choices:
+            errors["choices"] = ["A text item has no choices."]
+        if answer_key is not None and not isinstance(answer_key, str):
+            errors["answer_key"] = ["A text item's key is an optional model answer (text)."]
+    if errors:
+        raise ValidationFailed("The item is not well formed.", errors)
+
+
 def answers_auto_score(*, items: list[AssessmentItem], answers: dict[str, Any], max_score: Decimal) -> Decimal:
     """The auto-graded score on the max_score scale: max_score x correct choice
     points / all points, rounded half-up to 0.01. Text items earn nothing here."""
@@ -306,7 +328,7 @@ def _visible_submission(*, actor, submission_id: UUID) -> tuple[Submission, Cour
     role = course_role(actor=actor, course_id=submission.course_id)
     if role in TEACHING_ROLES:
         return submission, CourseAccess(course=submission.course, role=role)
-    if submission.user_id != actor.pk:
+    if submission.user_id != actor.pk or submission.course.status == Course.Status.DRAFT:
         raise NotFound()
     return submission, None
 
@@ -345,6 +367,17 @@ def submission_grade(*, actor, submission_id: UUID, score: Decimal | None, feedb
     with atomic():
         repositories.submission_record_grade(submission_id=submission.pk, **changes)
     return repositories.submission_get(submission.pk)
+
+
+def submission_reset(*, actor, submission_id: UUID) -> None:
+    """Delete a submission so its learner may hand the assessment in again
+    (one submission each otherwise). Instructors of the course and staff; the
+    owner gets 403, anyone else 404."""
+    submission, access = _visible_submission(actor=actor, submission_id=submission_id)
+    if access is None:
+        raise PermissionDenied("Only the course's instructors and staff reset submissions.")
+    with atomic():
+        repositories.submission_delete(submission.pk)
 
 
 def submission_list_own(*, actor, course_id: UUID | None = None, cursor: str | None = None, limit: int = 20) -> Page:

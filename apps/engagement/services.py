@@ -26,6 +26,7 @@ from apps.catalog.models import Course
 from apps.engagement import repositories
 from apps.engagement.errors import COURSE_ARCHIVED
 from apps.engagement.models import Answer, Question
+from apps.engagement.tasks import send_new_answer_email
 from apps.learning.services import course_role
 from deltalabs.db import atomic, on_commit
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -152,8 +153,6 @@ def answer_create(*, actor, course_id: UUID, question_id: UUID, body: str) -> An
         )
         repositories.question_change_answer_count(question_id=question.pk, delta=1)
         if question.author_id != actor.pk:
-            from apps.engagement.tasks import send_new_answer_email
-
             answer_id = str(answer.pk)
             on_commit(lambda: send_new_answer_email.delay(answer_id=answer_id))
     answer.author = actor

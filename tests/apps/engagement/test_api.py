@@ -262,3 +262,39 @@ def test_idempotency_key_replays_a_question(course, learner_client):
 def test_unauthenticated_user_without_role_cannot_see_question_detail(course):
     question = QuestionFactory(course=course)
     assert_error(client_for(UserFactory()).get(f"{questions_url(course)}/{question.pk}"), 403, "permission_denied")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_answers_are_all_counted():
+    # given: one question and six classmates answering at the same moment
+    import threading
+
+    from django.db import connection as db_connection
+
+    from tests.factories.courses import CourseFactory, EnrollmentFactory
+
+    course = CourseFactory()
+    question = QuestionFactory(course=course)
+    answerers = [EnrollmentFactory(course=course).user for _ in range(6)]
+    barrier = threading.Barrier(len(answerers))
+    statuses: list[int] = []
+
+    def post(user):
+        try:
+            client = client_for(user)
+            barrier.wait()
+            response = client.post(answers_url(course), {"question_id": str(question.pk), "body": "me"}, format="json")
+            statuses.append(response.status_code)
+        finally:
+            db_connection.close()
+
+    # when
+    threads = [threading.Thread(target=post, args=(user,)) for user in answerers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then: the F() update lost none of them
+    assert statuses == [201] * 6
+    assert Question.objects.get(pk=question.pk).answer_count == 6

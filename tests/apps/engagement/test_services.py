@@ -282,3 +282,11 @@ class TestModeration:
         question, _ = thread
         with pytest.raises(PermissionDenied):
             services.question_hide(actor=UserFactory(), question_id=question.pk)
+
+
+def test_email_subject_is_plain_text(course, learner, classmate):
+    question = QuestionFactory(course=course, author=learner, title='Why "x" & <y>?')
+    created = AnswerFactory(question=question, author=classmate)
+    send_new_answer_email(answer_id=str(created.pk))
+    assert mail.outbox[0].subject == 'New answer to "Why "x" & <y>?"'
+    assert "&quot;" not in mail.outbox[0].body
