@@ -293,6 +293,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.labs.tasks.send_booking_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    "commerce-expire-stale-carts": {
+        "task": "apps.commerce.tasks.expire_stale_carts",
+        "schedule": crontab(minute=41, hour=3),
+    },
+    "commerce-expire-pending-orders": {
+        "task": "apps.commerce.tasks.expire_pending_orders",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------

@@ -1,0 +1,253 @@
+"""Staff cockpit for commerce: orders (refunds), carts, sponsors, sponsorships.
+
+Money and decisions are read-only here: a refund or an approval goes through
+its service (same rules, same transaction, same emails as everywhere else),
+never through editing a field.
+"""
+
+from django.contrib import admin, messages
+
+from apps.commerce.models import (
+    Cart,
+    CartItem,
+    Order,
+    OrderItem,
+    Payment,
+    Sponsor,
+    SponsorMember,
+    Sponsorship,
+    SponsorshipRedemption,
+)
+from apps.commerce.services import orders as order_services
+from apps.commerce.services import sponsors as sponsor_services
+from deltalabs.admin_tools import export_csv_action
+from deltalabs.errors import ApplicationError
+
+# An action runs one service call per row; keep a click bounded.
+ACTION_LIMIT = 200
+
+
+def _run_for_each(modeladmin, request, queryset, call, *, verb: str) -> None:
+    """Call ``call(obj)`` for each selected row and report successes and refusals."""
+    done, refused = 0, []
+    for obj in queryset[:ACTION_LIMIT]:
+        try:
+            call(obj)
+            done += 1
+        except ApplicationError as exc:
+            refused.append(f"{obj}: {exc.message} ({exc.code})")
+    if done:
+        modeladmin.message_user(request, f"{verb} {done} row(s).", messages.SUCCESS)
+    for line in refused[:20]:
+        modeladmin.message_user(request, line, messages.WARNING)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    fields = ("course", "price", "discount", "enrollment", "sponsorship")
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ("kind", "status", "provider", "reference", "amount", "currency", "response_summary", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "user", "status", "total", "currency", "created_at", "paid_at")
+    list_filter = ("status", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("=number", "user__email")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("user",)
+    show_full_result_count = False
+    ordering = ("-created_at",)
+    inlines = (OrderItemInline, PaymentInline)
+    readonly_fields = (
+        "number",
+        "user",
+        "status",
+        "subtotal",
+        "discount",
+        "total",
+        "currency",
+        "idempotency_key",
+        "payment_reference",
+        "failure_code",
+        "refund_reason",
+        "created_at",
+        "paid_at",
+        "failed_at",
+        "refunded_at",
+    )
+    actions = (
+        "refund_orders",
+        export_csv_action(
+            [
+                "number",
+                "user__email",
+                "status",
+                "subtotal",
+                "discount",
+                "total",
+                "currency",
+                "created_at",
+                "paid_at",
+                "refunded_at",
+                "payment_reference",
+            ]
+        ),
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Refund selected paid orders (cancels their enrollments)")
+    def refund_orders(self, request, queryset):
+        _run_for_each(
+            self,
+            request,
+            queryset,
+            lambda order: order_services.order_refund(
+                actor=request.user, order_id=order.pk, reason=f"Refunded in the admin by {request.user.email}"
+            ),
+            verb="Refunded",
+        )
+
+
+class CartItemInline(ReadOnlyInline):
+    model = CartItem
+    fields = ("course", "price", "currency", "added_at")
+    readonly_fields = fields
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    list_display = ("user", "status", "item_count", "currency", "updated_at")
+    list_filter = ("status",)
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    raw_id_fields = ("user",)
+    show_full_result_count = False
+    readonly_fields = ("user", "status", "currency", "item_count", "version", "created_at", "updated_at")
+    inlines = (CartItemInline,)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+class SponsorMemberInline(admin.TabularInline):
+    model = SponsorMember
+    extra = 0
+    raw_id_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(admin.ModelAdmin):
+    list_display = ("name", "status", "contact_email", "website", "created_at", "reviewed_at")
+    list_filter = ("status",)
+    search_fields = ("name", "contact_email")
+    raw_id_fields = ("created_by", "reviewed_by")
+    show_full_result_count = False
+    readonly_fields = ("status", "created_by", "reviewed_by", "reviewed_at", "created_at", "updated_at")
+    inlines = (SponsorMemberInline,)
+    actions = (
+        "approve_sponsors",
+        "reject_sponsors",
+        export_csv_action(["name", "status", "contact_email", "website", "created_at", "reviewed_at"]),
+    )
+
+    @admin.action(description="Approve selected applications (emails the contact)")
+    def approve_sponsors(self, request, queryset):
+        _run_for_each(
+            self,
+            request,
+            queryset,
+            lambda sponsor: sponsor_services.sponsor_approve(actor=request.user, sponsor_id=sponsor.pk),
+            verb="Approved",
+        )
+
+    @admin.action(description="Reject selected applications (emails the contact)")
+    def reject_sponsors(self, request, queryset):
+        _run_for_each(
+            self,
+            request,
+            queryset,
+            lambda sponsor: sponsor_services.sponsor_reject(actor=request.user, sponsor_id=sponsor.pk),
+            verb="Rejected",
+        )
+
+
+@admin.register(Sponsorship)
+class SponsorshipAdmin(admin.ModelAdmin):
+    list_display = ("sponsor", "course", "status", "seats_used", "seats_total", "code", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("sponsor", "course")
+    search_fields = ("=code", "sponsor__name", "course__title")
+    autocomplete_fields = ("sponsor",)
+    raw_id_fields = ("course", "requested_by", "reviewed_by")
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    readonly_fields = ("status", "code", "seats_used", "reviewed_by", "reviewed_at", "created_at", "updated_at")
+    actions = (
+        "approve_sponsorships",
+        "reject_sponsorships",
+        export_csv_action(
+            ["sponsor__name", "course__title", "status", "seats_total", "seats_used", "code", "created_at"]
+        ),
+    )
+
+    @admin.action(description="Approve selected sponsorships (issues codes, emails the requester)")
+    def approve_sponsorships(self, request, queryset):
+        _run_for_each(
+            self,
+            request,
+            queryset,
+            lambda s: sponsor_services.sponsorship_approve(actor=request.user, sponsorship_id=s.pk),
+            verb="Approved",
+        )
+
+    @admin.action(description="Reject selected sponsorships")
+    def reject_sponsorships(self, request, queryset):
+        _run_for_each(
+            self,
+            request,
+            queryset,
+            lambda s: sponsor_services.sponsorship_reject(actor=request.user, sponsorship_id=s.pk),
+            verb="Rejected",
+        )
+
+
+@admin.register(SponsorshipRedemption)
+class SponsorshipRedemptionAdmin(admin.ModelAdmin):
+    list_display = ("sponsorship", "user", "enrollment", "order", "created_at")
+    list_select_related = ("sponsorship", "user")
+    search_fields = ("user__email", "=sponsorship__code")
+    raw_id_fields = ("sponsorship", "user", "enrollment", "order")
+    show_full_result_count = False
+    readonly_fields = ("sponsorship", "user", "enrollment", "order", "created_at")
+    actions = (export_csv_action(["sponsorship__code", "sponsorship__sponsor__name", "user__email", "created_at"]),)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,27 @@
+"""Error codes of the commerce domain (SPEC 3.2, 4 commerce)."""
+
+# Cart
+COURSE_IS_FREE = "course_is_free"
+ALREADY_ENROLLED = "already_enrolled"
+ALREADY_IN_CART = "already_in_cart"
+CART_FULL = "cart_full"
+CURRENCY_MISMATCH = "currency_mismatch"
+COURSE_FULL = "course_full"
+ENROLLMENT_CLOSED = "enrollment_closed"
+
+# Checkout and orders
+CART_EMPTY = "cart_empty"
+CART_CHANGED = "cart_changed"
+COURSE_UNAVAILABLE = "course_unavailable"
+PAYMENT_DECLINED = "payment_declined"
+PAYMENT_PROVIDER_ERROR = "payment_provider_error"
+ORDER_IN_PROGRESS = "order_in_progress"
+ORDER_FAILED = "order_failed"
+ORDER_NOT_REFUNDABLE = "order_not_refundable"
+
+# Sponsors and sponsorships
+SPONSOR_NOT_APPROVED = "sponsor_not_approved"
+ALREADY_REVIEWED = "already_reviewed"
+INVALID_SPONSORSHIP_CODE = "invalid_sponsorship_code"
+SPONSORSHIP_EXHAUSTED = "sponsorship_exhausted"
+SPONSORSHIP_ALREADY_REDEEMED = "sponsorship_already_redeemed"

@@ -1,0 +1,152 @@
+"""Cart use cases: one open cart per user with a price snapshot per item.
+
+A cart holds only published, paid courses the user does not already own, at
+most ``CART_MAX_ITEMS`` of them, all in one currency. Size and currency are
+guarded by one conditional update of the cart row (``cart_reserve_slot``);
+"one open cart" and "a course once per cart" by unique constraints.
+Reading a cart never creates one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import IntegrityError
+from django.utils import timezone
+
+from apps.catalog import repositories as catalog_repositories
+from apps.catalog.models import Course
+from apps.commerce import repositories
+from apps.commerce.errors import (
+    ALREADY_ENROLLED,
+    ALREADY_IN_CART,
+    CART_FULL,
+    COURSE_FULL,
+    COURSE_IS_FREE,
+    CURRENCY_MISMATCH,
+    ENROLLMENT_CLOSED,
+)
+from apps.commerce.models import Cart, CartItem
+from deltalabs.db import atomic
+from deltalabs.errors import Conflict, NotFound, ValidationFailed
+
+# Stops a cart from hoarding the catalogue (and a checkout from growing unbounded).
+CART_MAX_ITEMS = 20
+_ATTEMPTS = 3
+
+
+def money(value: Decimal) -> str:
+    """Money as the API renders it: a decimal string with two places."""
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def course_summary(course: Course) -> dict:
+    return {"id": str(course.pk), "slug": course.slug, "title": course.title}
+
+
+def cart_view(cart: Cart | None, items: list[CartItem]) -> dict:
+    """The cart as clients and AI tools see it (JSON-ready)."""
+    subtotal = sum((item.price for item in items), Decimal("0"))
+    return {
+        "items": [
+            {
+                "course": course_summary(item.course),
+                "price": money(item.price),
+                "currency": item.currency,
+                "added_at": item.added_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+            for item in items
+        ],
+        "item_count": len(items),
+        "subtotal": money(subtotal),
+        "currency": items[0].currency if items else None,
+    }
+
+
+def enrollment_window_open(course: Course, now) -> bool:
+    opens, closes = course.enrollment_opens_at, course.enrollment_closes_at
+    return (opens is None or opens <= now) and (closes is None or now < closes)
+
+
+def cart_get(*, actor) -> dict:
+    """The caller's open cart (an empty cart shape if there is none). No side effects."""
+    cart = repositories.cart_open_for_user(actor.pk)
+    return cart_view(cart, repositories.cart_items(cart.pk) if cart else [])
+
+
+def _sellable_course(course_id: UUID) -> Course:
+    course = catalog_repositories.course_get(course_id)
+    if course is None or course.status != Course.Status.PUBLISHED:
+        raise NotFound("No such course.")
+    return course
+
+
+def cart_add_item(*, actor, course_id: UUID) -> dict:
+    """Put a paid course into the caller's open cart (created on first use),
+    at today's price. Returns the cart.
+
+    Errors: unknown or unpublished course 404; free course 400
+    ``course_is_free``; window closed 409 ``enrollment_closed``; no seat left
+    409 ``course_full``; already enrolled 409 ``already_enrolled``; already in
+    the cart 409 ``already_in_cart``; more than ``CART_MAX_ITEMS`` 409
+    ``cart_full``; another currency than the cart's 400 ``currency_mismatch``.
+    """
+    course = _sellable_course(course_id)
+    now = timezone.now()
+    if course.is_free:
+        raise ValidationFailed("Free courses need no purchase; enroll directly.", code=COURSE_IS_FREE)
+    if not enrollment_window_open(course, now):
+        raise Conflict(ENROLLMENT_CLOSED, "Enrollment for this course is not open.")
+    # Advisory only: the seat is claimed at checkout, where the limit is enforced.
+    if course.capacity is not None and course.seats_taken >= course.capacity:
+        raise Conflict(COURSE_FULL, "This course has no free seats.")
+    if repositories.enrollment_current_exists(user_id=actor.pk, course_id=course.pk):
+        raise Conflict(ALREADY_ENROLLED, "You are already enrolled in this course.")
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with atomic():
+                cart = repositories.cart_open_for_user(actor.pk) or repositories.cart_create(user_id=actor.pk)
+                _add(cart, course, now)
+            break
+        except IntegrityError:
+            # A concurrent request opened this user's cart or added the same
+            # course first; the next attempt sees its work and answers accordingly.
+            if attempt == _ATTEMPTS:
+                raise
+    return cart_get(actor=actor)
+
+
+def _add(cart: Cart, course: Course, now) -> None:
+    if repositories.cart_item_exists(cart_id=cart.pk, course_id=course.pk):
+        raise Conflict(ALREADY_IN_CART, "This course is already in your cart.")
+    reserved = repositories.cart_reserve_slot(cart_id=cart.pk, currency=course.currency, limit=CART_MAX_ITEMS, now=now)
+    if not reserved:
+        current = repositories.cart_get(cart.pk)
+        if current.item_count >= CART_MAX_ITEMS:
+            raise Conflict(CART_FULL, f"A cart holds at most {CART_MAX_ITEMS} courses.", {"max_items": CART_MAX_ITEMS})
+        raise ValidationFailed(
+            "A cart holds courses in one currency only.",
+            {"course_id": [f"This course is priced in {course.currency}; your cart is in {current.currency}."]},
+            code=CURRENCY_MISMATCH,
+        )
+    repositories.cart_item_create(
+        cart_id=cart.pk, course_id=course.pk, price=course.price, currency=course.currency, now=now
+    )
+
+
+def cart_remove_item(*, actor, course_id: UUID) -> None:
+    """Take a course out of the caller's cart. 404 if it is not in it."""
+    with atomic():
+        cart = repositories.cart_open_for_user(actor.pk)
+        if cart is None or not repositories.cart_item_delete(cart_id=cart.pk, course_id=course_id):
+            raise NotFound("This course is not in your cart.")
+        repositories.cart_release_slot(cart_id=cart.pk, now=timezone.now())
+
+
+def cart_clear(*, actor) -> None:
+    """Empty the caller's cart (keeping it open). Idempotent."""
+    with atomic():
+        cart = repositories.cart_open_for_user(actor.pk)
+        if cart is not None:
+            repositories.cart_clear(cart_id=cart.pk, now=timezone.now())

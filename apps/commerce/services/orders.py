@@ -1,0 +1,127 @@
+"""Order use cases after checkout: reading, refunds, and upkeep of stale state.
+
+A learner sees only their own orders (another user's order is 404). Refunds
+are staff-only: one transaction turns the order ``refunded`` (once, by a
+conditional update), cancels its enrollments through learning (seat freed,
+waitlist promoted), refunds the provider and queues an email on commit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.utils import timezone
+
+from apps.commerce import payments, repositories, tasks
+from apps.commerce.errors import ORDER_NOT_REFUNDABLE, PAYMENT_PROVIDER_ERROR
+from apps.commerce.models import Order, Payment
+from apps.identity.services import is_staff
+from apps.learning import services as learning_services
+from deltalabs.db import atomic, on_commit, transactional
+from deltalabs.errors import BadGateway, Conflict, NotFound, PermissionDenied
+from deltalabs.pagination import Page, paginate
+
+# Open carts nobody touched for this long are expired (Celery beat).
+CART_STALE_AFTER = timedelta(days=30)
+# A pending order older than this is abandoned; checkout never commits one, so
+# only an interrupted external flow could leave it behind.
+PENDING_ORDER_TIMEOUT = timedelta(minutes=30)
+
+
+def order_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
+    """The caller's own orders, newest first, with their items. No side effects."""
+    return paginate(
+        repositories.orders_for_user(actor.pk),
+        ordering=["-created_at"],
+        cursor=cursor,
+        limit=max(1, min(limit, settings.PAGINATION_MAX_LIMIT)),
+    )
+
+
+def order_get(*, actor, order_id: UUID) -> Order:
+    """One order of the caller's (staff: anyone's); 404 otherwise."""
+    order = repositories.order_get(order_id)
+    if order is None or (order.user_id != actor.pk and not is_staff(actor)):
+        raise NotFound("No such order.")
+    return order
+
+
+def order_refund(*, actor, order_id: UUID, reason: str = "") -> Order:
+    """Staff: refund a paid order in full.
+
+    Side effects, in one transaction: the order becomes ``refunded``; each of
+    its enrollments is cancelled (seat freed, first waitlisted learner
+    promoted); the provider refunds the total; a refund email is queued on
+    commit. 404 for another user's order, 403 for the learner's own, 409
+    ``order_not_refundable`` unless the order is paid; 502 if the provider fails
+    (nothing changes).
+    """
+    order = order_get(actor=actor, order_id=order_id)
+    if not is_staff(actor):
+        raise PermissionDenied("Only staff refund orders.")
+    provider = payments.get_provider()
+    try:
+        _refund(order=order, reason=reason, provider=provider)
+    except (payments.PaymentProviderError, payments.PaymentDeclined) as exc:
+        raise BadGateway(PAYMENT_PROVIDER_ERROR, f"The payment provider refused the refund: {exc}") from None
+    return repositories.order_get(order_id)
+
+
+@transactional
+def _refund(*, order: Order, reason: str, provider) -> None:
+    now = timezone.now()
+    # Invariant: an order is refunded at most once; the status filter makes
+    # a concurrent second refund match nothing.
+    if not repositories.order_mark_refunded(order_id=order.pk, reason=reason, now=now):
+        raise Conflict(ORDER_NOT_REFUNDABLE, "Only paid orders can be refunded.")
+    for enrollment_id in repositories.enrollment_ids_current(item.enrollment_id for item in order.items.all()):
+        learning_services.enrollment_revoke(enrollment_id=enrollment_id, reason="refund")
+    if order.total > 0:
+        result = provider.refund(
+            reference=order.payment_reference,
+            amount=order.total,
+            currency=order.currency,
+            idempotency_key=f"dl-refund-{order.pk}",
+        )
+        result = payments.check_result(result, amount=order.total, currency=order.currency)
+        repositories.payment_create(
+            order=order,
+            kind=Payment.Kind.REFUND,
+            provider=provider.name,
+            reference=result.reference,
+            amount=result.amount,
+            currency=result.currency,
+            status=Payment.Status.SUCCEEDED,
+            response_summary=result.summary,
+            created_at=now,
+        )
+    order_id = str(order.pk)
+    on_commit(lambda: tasks.send_order_refunded.delay(order_id=order_id))
+
+
+def carts_expire_stale(*, stale_after: timedelta = CART_STALE_AFTER) -> int:
+    """Expire open carts untouched for ``stale_after``. Idempotent; returns how many."""
+    now = timezone.now()
+    with atomic():
+        return repositories.carts_expire_stale(untouched_since=now - stale_after, now=now)
+
+
+def orders_expire_pending(*, timeout: timedelta = PENDING_ORDER_TIMEOUT) -> int:
+    """Fail pending orders older than ``timeout`` and release what they hold
+    (their enrollments are cancelled, freeing the seats). Idempotent."""
+    expired = 0
+    for order_id in repositories.order_ids_pending_since(timezone.now() - timeout):
+        expired += _expire_pending(order_id=order_id)
+    return expired
+
+
+@transactional
+def _expire_pending(*, order_id: UUID) -> int:
+    if not repositories.order_mark_failed(order_id=order_id, failure_code="expired", now=timezone.now()):
+        return 0  # paid, failed or expired meanwhile
+    items = repositories.order_items(order_id)
+    for enrollment_id in repositories.enrollment_ids_current(item.enrollment_id for item in items):
+        learning_services.enrollment_revoke(enrollment_id=enrollment_id, reason="order_expired")
+    return 1

@@ -1,0 +1,298 @@
+"""Sponsor use cases: applications, staff review, sponsorship seats and codes.
+
+Who may do what:
+- anyone reads approved sponsors; a signed-in user also sees the sponsors they
+  belong to, whatever their status;
+- any signed-in user applies (and becomes the new sponsor's owner);
+- members of an approved sponsor request sponsorships and see their usage;
+- staff approve or reject sponsors and sponsorships (one transaction each,
+  email queued on commit).
+
+A sponsor or sponsorship the caller cannot see answers 404; a forbidden action
+on one they can see answers 403.
+
+Seats: ``seats_used`` grows only through ``repositories.sponsorship_consume_seat``
+(a conditional update holding ``seats_used <= seats_total``), and a user redeems a
+sponsorship at most once (unique constraint), however many requests race.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from apps.catalog import repositories as catalog_repositories
+from apps.catalog.models import Course
+from apps.commerce import repositories, tasks
+from apps.commerce.errors import (
+    ALREADY_REVIEWED,
+    COURSE_IS_FREE,
+    INVALID_SPONSORSHIP_CODE,
+    SPONSOR_NOT_APPROVED,
+    SPONSORSHIP_ALREADY_REDEEMED,
+    SPONSORSHIP_EXHAUSTED,
+)
+from apps.commerce.models import Sponsor, SponsorMember, Sponsorship, SponsorshipRedemption
+from apps.identity.services import is_staff
+from deltalabs.db import atomic, on_commit
+from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deltalabs.pagination import Page, paginate
+
+SEATS_MIN = 1
+SEATS_MAX = 1000
+# Unambiguous when read aloud or typed from paper: no I/L/1, O/0, U.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+CODE_LENGTH = 12
+_CODE_ATTEMPTS = 5
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(limit, settings.PAGINATION_MAX_LIMIT))
+
+
+def _signed_in(actor) -> bool:
+    return actor is not None and actor.is_authenticated
+
+
+def _role(actor, sponsor_id: UUID) -> str | None:
+    if not _signed_in(actor):
+        return None
+    return repositories.sponsor_member_role(sponsor_id=sponsor_id, user_id=actor.pk)
+
+
+def _visible_sponsor(actor, sponsor_id: UUID) -> tuple[Sponsor, str | None]:
+    """The sponsor and the caller's role in it, or 404 if the caller may not see it."""
+    sponsor = repositories.sponsor_get(sponsor_id)
+    if sponsor is None:
+        raise NotFound("No such sponsor.")
+    role = _role(actor, sponsor.pk)
+    if sponsor.status != Sponsor.Status.APPROVED and role is None and not is_staff(actor):
+        raise NotFound("No such sponsor.")
+    sponsor.my_role = role
+    return sponsor, role
+
+
+# --- Sponsors ---------------------------------------------------------------------
+
+
+def sponsor_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
+    """Approved sponsors by name, plus the caller's own (any status). No side effects."""
+    member_of = repositories.sponsor_ids_of_member(actor.pk) if _signed_in(actor) else []
+    page = paginate(
+        repositories.sponsors_visible(member_sponsor_ids=member_of),
+        ordering=["name"],
+        cursor=cursor,
+        limit=_limit(limit),
+    )
+    roles = (
+        repositories.sponsor_roles_of_user(user_id=actor.pk, sponsor_ids=[s.pk for s in page.items])
+        if member_of
+        else {}
+    )
+    for sponsor in page.items:
+        sponsor.my_role = roles.get(sponsor.pk)
+    return page
+
+
+def sponsor_get(*, actor, sponsor_id: UUID) -> Sponsor:
+    """One visible sponsor (404 otherwise), with ``my_role`` set."""
+    sponsor, _ = _visible_sponsor(actor, sponsor_id)
+    return sponsor
+
+
+def sponsor_apply(*, actor, name: str, contact_email: str, website: str = "", message: str = "") -> Sponsor:
+    """Apply to become a sponsor: a pending sponsor whose owner is the caller."""
+    with atomic():
+        sponsor = repositories.sponsor_create(
+            name=name.strip(),
+            contact_email=contact_email.strip().lower(),
+            website=website,
+            message=message,
+            created_by=actor,
+        )
+        repositories.sponsor_member_create(sponsor_id=sponsor.pk, user_id=actor.pk, role=SponsorMember.Role.OWNER)
+    sponsor.my_role = SponsorMember.Role.OWNER
+    return sponsor
+
+
+def _sponsor_review(*, actor, sponsor_id: UUID, status: str) -> Sponsor:
+    _visible_sponsor(actor, sponsor_id)
+    if not is_staff(actor):
+        raise PermissionDenied("Only staff review sponsor applications.")
+    with atomic():
+        if not repositories.sponsor_decide(
+            sponsor_id=sponsor_id, status=status, reviewer_id=actor.pk, now=timezone.now()
+        ):
+            raise Conflict(ALREADY_REVIEWED, "This application has already been reviewed.")
+        on_commit(lambda: tasks.send_sponsor_decision.delay(sponsor_id=str(sponsor_id)))
+    sponsor, _ = _visible_sponsor(actor, sponsor_id)
+    return sponsor
+
+
+def sponsor_approve(*, actor, sponsor_id: UUID) -> Sponsor:
+    """Staff: approve a pending sponsor. Queues an email to its contact on commit.
+    409 ``already_reviewed`` if it is not pending."""
+    return _sponsor_review(actor=actor, sponsor_id=sponsor_id, status=Sponsor.Status.APPROVED)
+
+
+def sponsor_reject(*, actor, sponsor_id: UUID) -> Sponsor:
+    """Staff: reject a pending sponsor. Queues an email to its contact on commit.
+    409 ``already_reviewed`` if it is not pending."""
+    return _sponsor_review(actor=actor, sponsor_id=sponsor_id, status=Sponsor.Status.REJECTED)
+
+
+# --- Sponsorships ------------------------------------------------------------------
+
+
+def _member_of_visible_sponsor(actor, sponsor_id: UUID) -> Sponsor:
+    sponsor, role = _visible_sponsor(actor, sponsor_id)
+    if role is None and not is_staff(actor):
+        raise PermissionDenied("Only this sponsor's members may do this.")
+    return sponsor
+
+
+def sponsorship_request(*, actor, sponsor_id: UUID, course_id: UUID, seats: int) -> Sponsorship:
+    """A member of an approved sponsor asks to pay for ``seats`` seats on a paid
+    course; staff approve it later. Errors: 404 unknown sponsor or course, 403
+    not a member, 409 ``sponsor_not_approved``, 400 ``course_is_free``, 400 seats
+    out of 1..1000."""
+    sponsor = _member_of_visible_sponsor(actor, sponsor_id)
+    if sponsor.status != Sponsor.Status.APPROVED:
+        raise Conflict(SPONSOR_NOT_APPROVED, "The sponsor must be approved before it requests sponsorships.")
+    if not SEATS_MIN <= seats <= SEATS_MAX:
+        raise ValidationFailed("Seats out of range.", {"seats": [f"Between {SEATS_MIN} and {SEATS_MAX}."]})
+    course = catalog_repositories.course_get(course_id)
+    if course is None or course.status != Course.Status.PUBLISHED:
+        raise NotFound("No such course.")
+    if course.is_free:
+        raise ValidationFailed("Free courses need no sponsorship.", code=COURSE_IS_FREE)
+    with atomic():
+        sponsorship = repositories.sponsorship_create(
+            sponsor=sponsor, course=course, seats_total=seats, requested_by=actor
+        )
+    sponsorship.redemption_count = 0
+    return sponsorship
+
+
+def sponsorship_list(*, actor, sponsor_id: UUID, cursor: str | None = None, limit: int = 20) -> Page:
+    """A sponsor's sponsorships, newest first, with usage; members and staff only."""
+    _member_of_visible_sponsor(actor, sponsor_id)
+    page = paginate(
+        repositories.sponsorships_of_sponsor(sponsor_id), ordering=["-created_at"], cursor=cursor, limit=_limit(limit)
+    )
+    counts = repositories.sponsorship_redemption_counts([s.pk for s in page.items])
+    for sponsorship in page.items:
+        sponsorship.redemption_count = counts.get(sponsorship.pk, 0)
+    return page
+
+
+def _reviewable_sponsorship(actor, sponsorship_id: UUID) -> Sponsorship:
+    sponsorship = repositories.sponsorship_get(sponsorship_id)
+    visible = sponsorship is not None and (is_staff(actor) or _role(actor, sponsorship.sponsor_id) is not None)
+    if not visible:
+        raise NotFound("No such sponsorship.")
+    if not is_staff(actor):
+        raise PermissionDenied("Only staff review sponsorships.")
+    return sponsorship
+
+
+def new_sponsorship_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def sponsorship_approve(*, actor, sponsorship_id: UUID) -> Sponsorship:
+    """Staff: approve a pending sponsorship and give it a fresh redeemable code.
+    Queues an email with the code to the member who asked, on commit.
+    409 ``already_reviewed`` / ``sponsor_not_approved``."""
+    sponsorship = _reviewable_sponsorship(actor, sponsorship_id)
+    if sponsorship.sponsor.status != Sponsor.Status.APPROVED:
+        raise Conflict(SPONSOR_NOT_APPROVED, "The sponsor is not approved.")
+    for attempt in range(1, _CODE_ATTEMPTS + 1):
+        try:
+            _sponsorship_decide(actor, sponsorship_id, Sponsorship.Status.APPROVED, new_sponsorship_code())
+            break
+        except IntegrityError:
+            # The code collided with an existing one: the unique index refused it
+            # and aborted that transaction; draw another in a new one.
+            if attempt == _CODE_ATTEMPTS:
+                raise
+    return repositories.sponsorship_get(sponsorship_id)
+
+
+def sponsorship_reject(*, actor, sponsorship_id: UUID) -> Sponsorship:
+    """Staff: reject a pending sponsorship. Queues an email on commit."""
+    _reviewable_sponsorship(actor, sponsorship_id)
+    _sponsorship_decide(actor, sponsorship_id, Sponsorship.Status.REJECTED, None)
+    return repositories.sponsorship_get(sponsorship_id)
+
+
+def _sponsorship_decide(actor, sponsorship_id: UUID, status: str, code: str | None) -> None:
+    with atomic():
+        decided = repositories.sponsorship_decide(
+            sponsorship_id=sponsorship_id, status=status, code=code, reviewer_id=actor.pk, now=timezone.now()
+        )
+        if not decided:
+            raise Conflict(ALREADY_REVIEWED, "This sponsorship has already been reviewed.")
+        on_commit(lambda: tasks.send_sponsorship_decision.delay(sponsorship_id=str(sponsorship_id)))
+
+
+# --- Redemption ---------------------------------------------------------------------
+
+
+def normalize_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def sponsorship_for_code(*, actor, code: str, course_ids: list[UUID]) -> Sponsorship:
+    """The approved sponsorship behind ``code`` if it applies to one of
+    ``course_ids`` and the caller has not redeemed it yet. Read-only: the seat
+    is taken by ``sponsorship_use`` in the caller's transaction.
+
+    400 ``invalid_sponsorship_code``; 409 ``sponsorship_already_redeemed``,
+    ``sponsorship_exhausted`` (advisory here, enforced by ``sponsorship_use``).
+    """
+    normalized = normalize_code(code)
+    sponsorship = repositories.sponsorship_by_code(normalized) if normalized else None
+    if (
+        sponsorship is None
+        or sponsorship.status != Sponsorship.Status.APPROVED
+        or sponsorship.course_id not in course_ids
+    ):
+        raise ValidationFailed(
+            "This sponsorship code is not valid for this course.",
+            {"sponsorship_code": ["Unknown code, or not for this course."]},
+            code=INVALID_SPONSORSHIP_CODE,
+        )
+    if repositories.redemption_exists(sponsorship_id=sponsorship.pk, user_id=actor.pk):
+        raise Conflict(SPONSORSHIP_ALREADY_REDEEMED, "You have already used this sponsorship code.")
+    if sponsorship.seats_used >= sponsorship.seats_total:
+        raise Conflict(SPONSORSHIP_EXHAUSTED, "Every seat of this sponsorship has been used.")
+    return sponsorship
+
+
+def sponsorship_use(
+    *, sponsorship: Sponsorship, user, now: datetime, enrollment=None, order=None
+) -> SponsorshipRedemption:
+    """Take one seat of ``sponsorship`` for ``user`` and record the redemption.
+    Must run inside the caller's transaction: a later failure gives the seat back.
+    409 ``sponsorship_exhausted`` when no seat is left."""
+    if not repositories.sponsorship_consume_seat(sponsorship_id=sponsorship.pk, now=now):
+        raise Conflict(SPONSORSHIP_EXHAUSTED, "Every seat of this sponsorship has been used.")
+    # Unique (sponsorship, user): a racing second redemption by the same user
+    # aborts the whole transaction, seat increment included.
+    return repositories.redemption_create(
+        sponsorship_id=sponsorship.pk, user_id=user.pk, enrollment=enrollment, order=order, created_at=now
+    )
+
+
+def sponsorship_redeem(*, actor, course_id: UUID, code: str) -> SponsorshipRedemption:
+    """Redeem a sponsorship code for ``course_id`` (learning's enrollment hook:
+    it runs inside the enrollment transaction, so a failed enrollment returns
+    the seat). Errors as ``sponsorship_for_code`` and ``sponsorship_use``."""
+    sponsorship = sponsorship_for_code(actor=actor, code=code, course_ids=[course_id])
+    return sponsorship_use(sponsorship=sponsorship, user=actor, now=timezone.now())

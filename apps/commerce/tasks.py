@@ -1,0 +1,81 @@
+"""Background jobs of the commerce domain: emails and expiry.
+
+Every task takes ids, is idempotent (emails through ``send_once`` with an event
+key; expiry through conditional updates) and is safe to run twice.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.commerce import repositories
+from apps.commerce.models import Order, Sponsor, Sponsorship
+from apps.commerce.services import orders as order_services
+from deltalabs.emails import send_once
+
+_RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
+
+
+@shared_task(name="apps.commerce.tasks.send_order_receipt", **_RETRY)
+def send_order_receipt(*, order_id: str) -> bool:
+    order = repositories.order_get(order_id)
+    if order is None or order.status != Order.Status.PAID:
+        return False
+    return send_once(
+        key=f"order-receipt:{order.pk}",
+        template="commerce/order_receipt",
+        to=order.user.email,
+        context={"order": order, "items": list(order.items.all()), "user": order.user},
+    )
+
+
+@shared_task(name="apps.commerce.tasks.send_order_refunded", **_RETRY)
+def send_order_refunded(*, order_id: str) -> bool:
+    order = repositories.order_get(order_id)
+    if order is None or order.status != Order.Status.REFUNDED:
+        return False
+    return send_once(
+        key=f"order-refund:{order.pk}",
+        template="commerce/order_refunded",
+        to=order.user.email,
+        context={"order": order, "items": list(order.items.all()), "user": order.user},
+    )
+
+
+@shared_task(name="apps.commerce.tasks.send_sponsor_decision", **_RETRY)
+def send_sponsor_decision(*, sponsor_id: str) -> bool:
+    sponsor = repositories.sponsor_get(sponsor_id)
+    if sponsor is None or sponsor.status == Sponsor.Status.PENDING:
+        return False
+    return send_once(
+        key=f"sponsor-decision:{sponsor.pk}",
+        template="commerce/sponsor_decision",
+        to=sponsor.contact_email,
+        context={"sponsor": sponsor, "approved": sponsor.status == Sponsor.Status.APPROVED},
+    )
+
+
+@shared_task(name="apps.commerce.tasks.send_sponsorship_decision", **_RETRY)
+def send_sponsorship_decision(*, sponsorship_id: str) -> bool:
+    sponsorship = repositories.sponsorship_get(sponsorship_id)
+    if sponsorship is None or sponsorship.status == Sponsorship.Status.PENDING:
+        return False
+    recipient = sponsorship.requested_by.email if sponsorship.requested_by else sponsorship.sponsor.contact_email
+    return send_once(
+        key=f"sponsorship-decision:{sponsorship.pk}",
+        template="commerce/sponsorship_decision",
+        to=recipient,
+        context={"sponsorship": sponsorship, "approved": sponsorship.status == Sponsorship.Status.APPROVED},
+    )
+
+
+@shared_task(name="apps.commerce.tasks.expire_stale_carts", **_RETRY)
+def expire_stale_carts() -> int:
+    """Open carts untouched for 30 days become ``expired``. Idempotent."""
+    return order_services.carts_expire_stale()
+
+
+@shared_task(name="apps.commerce.tasks.expire_pending_orders", **_RETRY)
+def expire_pending_orders() -> int:
+    """Pending orders older than 30 minutes become ``failed``, releasing their seats. Idempotent."""
+    return order_services.orders_expire_pending()
