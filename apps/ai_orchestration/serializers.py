@@ -14,7 +14,7 @@ class ChatInput(serializers.Serializer):
 class ToolCallOutput(serializers.Serializer):
     tool = serializers.CharField()
     arguments = serializers.DictField(help_text="As proposed by the provider, before validation.")
-    status = serializers.ChoiceField(choices=ToolCall.Status.choices)
+    status = serializers.CharField(help_text="`ok` or `error`.")
     result = serializers.JSONField(required=False, help_text="When status is ok.")
     error = serializers.JSONField(required=False, help_text="When status is error: the API error body.")
 
@@ -52,6 +52,8 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 
 class StoredToolCallSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(help_text="`ok` or `error`.")
+
     class Meta:
         model = ToolCall
         fields = ["id", "tool", "arguments", "status", "result", "error", "duration_ms", "replayed", "created_at"]

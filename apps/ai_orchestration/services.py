@@ -37,6 +37,7 @@ from apps.ai_orchestration.providers import (
     ProposedCall,
     ProviderError,
     ProviderRequest,
+    ProviderStep,
     ToolSpec,
     get_provider,
 )
@@ -196,9 +197,7 @@ def _history(conversation_id: UUID) -> list[HistoryItem]:
 
 
 def _payload(call: ToolCall) -> dict:
-    if call.status == ToolCall.Status.OK:
-        return {"status": "ok", "result": call.result}
-    return {"status": "error", "error": call.error}
+    return _public_payload({"status": call.status, "result": call.result, "error": call.error})
 
 
 def _tool_item(call_id: str, tool: str, arguments, payload: dict) -> HistoryItem:
@@ -249,6 +248,12 @@ def chat_turn(*, actor, message: str, conversation_id: UUID | None = None) -> di
     409 ``conversation_full``, 502 ``ai_provider_error``. Side effects: those
     of the tools the provider chose.
     """
+    return chat_turn_with(provider=None, actor=actor, message=message, conversation_id=conversation_id)
+
+
+def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | None = None) -> dict:
+    """``chat_turn`` with an explicit provider (None: the configured one).
+    The demo seeds use the offline provider whatever the settings say."""
     _require_user(actor)
     if not isinstance(message, str) or not message.strip():
         raise ValidationFailed("Say something.", {"message": ["This field may not be blank."]})
@@ -258,7 +263,7 @@ def chat_turn(*, actor, message: str, conversation_id: UUID | None = None) -> di
             {"message": [f"Ensure this field has no more than {MAX_MESSAGE_CHARS} characters."]},
         )
     try:
-        provider = get_provider()
+        provider = provider or get_provider()
     except ProviderError as exc:
         raise BadGateway(AI_PROVIDER_ERROR, str(exc)) from exc
     if conversation_id is None:
@@ -287,7 +292,7 @@ def chat_turn(*, actor, message: str, conversation_id: UUID | None = None) -> di
     return {"conversation_id": str(conversation.pk), "reply": reply, "tool_calls": shown}
 
 
-def _ask(provider, actor, history, specs, conversation) -> object:
+def _ask(provider, actor, history, specs, conversation) -> ProviderStep:
     request = ProviderRequest(
         actor=actor, history=list(history), tools=specs, now=timezone.now(), max_tool_steps=MAX_TOOL_STEPS
     )

@@ -50,7 +50,10 @@ class ExecuteView(ApiView):
     def idempotency_required(self) -> frozenset[str]:
         """Like their REST twins, ``enroll`` and ``book_lab`` need an Idempotency-Key."""
         request = getattr(self, "request", None)
-        data = request.data if request is not None else None
+        try:
+            data = request.data
+        except Exception:  # no request (schema generation) or an unparsable body, which fails later with its 400
+            return frozenset()
         name = data.get("tool") if isinstance(data, dict) else None
         tool = services.tool_for(actor=request.user, name=name) if name else None
         return frozenset({"POST"}) if tool is not None and tool.idempotency_key_required else frozenset()
@@ -94,6 +97,7 @@ class ConversationListView(ApiView):
         parameters=PAGINATION_PARAMETERS,
         responses={200: paginated(serializers.ConversationSerializer)},
         summary="Your conversations",
+        operation_id="ai_conversations_list",
         description="Most recently active first. 400 `validation_error` for a bad cursor.",
         tags=TAGS,
     )
@@ -111,6 +115,7 @@ class ConversationDetailView(ApiView):
         parameters=[OpenApiParameter("conversation_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={200: serializers.ConversationDetailSerializer},
         summary="One of your conversations",
+        operation_id="ai_conversation_retrieve",
         description="With every message and tool call. 404 `not_found` for anyone else's conversation.",
         tags=TAGS,
     )

@@ -4,9 +4,16 @@
 not landed contributes no module here (no stubs).
 """
 
-from apps.ai_orchestration.tools import assessment, catalog, labs, learning
-from apps.ai_orchestration.tools.registry import Tool, ToolOutcome, ToolRegistry, run_tool, validate_arguments
+from apps.ai_orchestration.tools import assessment, catalog, commerce, labs, learning
+from apps.ai_orchestration.tools.registry import (
+    Tool,
+    ToolArguments,
+    ToolOutcome,
+    ToolRegistry,
+    run_tool,
+    validate_arguments,
+)
 
-REGISTRY = ToolRegistry([*catalog.TOOLS, *learning.TOOLS, *assessment.TOOLS, *labs.TOOLS])
+REGISTRY = ToolRegistry([*catalog.TOOLS, *learning.TOOLS, *assessment.TOOLS, *labs.TOOLS, *commerce.TOOLS])
 
-__all__ = ["REGISTRY", "Tool", "ToolOutcome", "ToolRegistry", "run_tool", "validate_arguments"]
+__all__ = ["REGISTRY", "Tool", "ToolArguments", "ToolOutcome", "ToolRegistry", "run_tool", "validate_arguments"]

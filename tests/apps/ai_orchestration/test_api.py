@@ -416,6 +416,8 @@ class TestToolList:
             "lab_availability",
             "book_lab",
             "cancel_booking",
+            "add_to_cart",
+            "view_cart",
         } <= set(tools)
         for tool in tools.values():
             assert set(tool) == {"name", "description", "parameters", "mutates"}

@@ -240,6 +240,24 @@ CASES = [
         ],
         prepare=_enroll_in_data_science,
     ),
+    # --- cart -------------------------------------------------------------------------------------------
+    Case("add advanced python to my cart", one("add_to_cart", course_id=course("advanced_python"))),
+    Case("buy machine learning fundamentals", one("add_to_cart", course_id=course("machine_learning"))),
+    Case("put machine learning fundamentals in my crat", one("add_to_cart", course_id=course("machine_learning"))),
+    Case(
+        "add it to my cart",
+        one("add_to_cart", course_id=course("advanced_python")),
+        before=("tell me about Advanced Python",),
+    ),
+    Case(
+        "ok, buy it then",
+        one("add_to_cart", course_id=course("advanced_python")),
+        before=("enroll me in advanced python",),
+        note="after payment_required",
+    ),
+    Case("what's in my cart?", one("view_cart")),
+    Case("show my basket", one("view_cart")),
+    Case("remove advanced python from my cart", one("remove_from_cart", course_id=course("advanced_python"))),
     # --- labs, bookings, help ---------------------------------------------------------------------------
     Case("which labs are there?", one("list_labs")),
     Case("show me my bookings", one("my_bookings")),

@@ -75,6 +75,12 @@ class Memory:
             if course is not None:
                 self.course = course
                 self.last_kind = "enrollment" if tool == "enroll" and item.ok else "course"
+        elif tool == "view_cart" and item.ok and isinstance(result, dict):
+            self.courses = [
+                course for course in (_course(row.get("course")) for row in result.get("items") or []) if course
+            ]
+            self.course = self.courses[0] if len(self.courses) == 1 else None
+            self.last_kind = "course"
         elif tool == "list_labs" and item.ok:
             self.labs = [{"id": row["id"], "name": row.get("name", "")} for row in _results(item) if "id" in row]
             self.lab = self.labs[0] if len(self.labs) == 1 else self.lab

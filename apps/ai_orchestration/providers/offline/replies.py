@@ -25,8 +25,6 @@ LIST_LIMIT = 8
 ERROR_HINTS = {
     "payment_required": "It is a paid course: say “add it to my cart” to buy it.",
     "course_full": "It is full: say “put me on the waitlist” to join the waitlist.",
-    "already_enrolled": "You are already enrolled.",
-    "enrollment_closed": "Enrollment for it is not open right now.",
     "slot_full": "That slot is fully booked: ask me when the lab is free to pick another.",
     "invalid_slot": "That is not a bookable slot: ask me when the lab is free to see the slots.",
     "booking_conflict": "You already have a booking at that time.",
