@@ -88,6 +88,11 @@ class ResourceInline(admin.TabularInline):
     extra = 0
     fields = ("title", "kind", "url", "file", "position")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
@@ -219,7 +224,7 @@ class SectionAdmin(admin.ModelAdmin):
     """One section with its lessons (Django has no nested inlines)."""
 
     list_display = ("title", "course", "position")
-    search_fields = ("title", "course__title")
+    search_fields = ("title",)
     list_select_related = ("course",)
     autocomplete_fields = ("course",)
     show_full_result_count = False

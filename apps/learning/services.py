@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -43,7 +44,15 @@ from apps.learning.errors import (
 )
 from apps.learning.models import Enrollment
 from deltalabs.db import on_commit, transactional
-from deltalabs.errors import Conflict, NotAuthenticated, NotFound, PaymentRequired, PermissionDenied, ValidationFailed
+from deltalabs.errors import (
+    NOT_AUTHENTICATED,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PaymentRequired,
+    PermissionDenied,
+    ValidationFailed,
+)
 from deltalabs.pagination import Page, paginate
 
 CourseRole = Literal["staff", "instructor", "learner"]
@@ -70,7 +79,7 @@ def course_role(*, actor, course_id: UUID) -> CourseRole | None:
 
 def _require_user(actor) -> None:
     if actor is None or not actor.is_authenticated:
-        raise NotAuthenticated("not_authenticated", "Sign in first.")
+        raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in first.")
 
 
 def _enrollment_of(actor, enrollment_id: UUID) -> Enrollment:
@@ -269,6 +278,7 @@ def enrollment_list(*, actor, status: str | None = None, cursor: str | None = No
     if status is not None and status not in Status.values:
         raise ValidationFailed("Unknown status.", {"status": [f"One of: {', '.join(Status.values)}."]})
     queryset = repositories.enrollment_queryset(user_id=actor.pk, status=status)
+    limit = max(1, min(int(limit), settings.PAGINATION_MAX_LIMIT))  # AI tools call this directly too
     return paginate(queryset, ordering=["-enrolled_at"], cursor=cursor, limit=limit)
 
 
