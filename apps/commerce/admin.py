@@ -7,6 +7,7 @@ never through editing a field.
 
 from django.contrib import admin, messages
 
+from apps.commerce import repositories
 from apps.commerce.models import (
     Cart,
     CartItem,
@@ -70,7 +71,8 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = ("number", "user", "status", "total", "currency", "created_at", "paid_at")
     list_filter = ("status", "created_at")
     list_select_related = ("user",)
-    search_fields = ("=number", "user__email")
+    search_fields = ("=number", "user__email")  # see get_search_results
+    search_help_text = "An order number, or the start of the buyer's email."
     date_hierarchy = "created_at"
     raw_id_fields = ("user",)
     show_full_result_count = False
@@ -111,6 +113,11 @@ class OrderAdmin(admin.ModelAdmin):
             ]
         ),
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return repositories.order_search(queryset, search_term), False
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -26,6 +26,7 @@ from apps.commerce.models import (
     Sponsorship,
     SponsorshipRedemption,
 )
+from apps.identity.models import User
 from apps.learning.models import Enrollment
 
 # --- Carts ----------------------------------------------------------------------
@@ -174,6 +175,20 @@ def order_ids_pending_since(created_before: datetime) -> list[UUID]:
     return list(
         Order.objects.filter(status=Order.Status.PENDING, created_at__lt=created_before).values_list("pk", flat=True)
     )
+
+
+SEARCH_MATCH_LIMIT = 500
+
+
+def order_search(queryset: QuerySet, term: str) -> QuerySet:
+    """Orders with this exact number, or whose buyer's email starts with ``term``.
+    The email is resolved to user ids first: one indexed lookup instead of a
+    join over every order (and MongoDB-friendly)."""
+    term = term.strip()
+    user_ids = list(
+        User.objects.filter(email__startswith=term.lower()).values_list("id", flat=True)[:SEARCH_MATCH_LIMIT]
+    )
+    return queryset.filter(Q(number=term.upper()) | Q(user_id__in=user_ids))
 
 
 def payment_create(**fields) -> Payment:

@@ -14,8 +14,10 @@ from apps.commerce.services import checkout as checkout_services
 from apps.commerce.services import orders as order_services
 from apps.commerce.services import sponsors as sponsor_services
 from deltalabs.api import ApiView, PublicReadOnly, page_response
-from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
+from deltalabs.openapi import ERROR_COMPONENT, PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import parse_limit
+
+ERROR_BODY = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 
 
 def _page_args(request) -> dict:
@@ -95,7 +97,11 @@ class OrdersView(ApiView):
 
     @extend_schema(
         request=serializers.CheckoutInput,
-        responses={201: serializers.OrderOutput, 402: OpenApiResponse(description="payment_declined")},
+        responses={
+            201: serializers.OrderOutput,
+            402: OpenApiResponse(ERROR_BODY, description="payment_declined (details.order_id: the failed order)"),
+            502: OpenApiResponse(ERROR_BODY, description="payment_provider_error"),
+        },
         summary="Check out your cart",
         description=(
             "Idempotency-Key required. One transaction turns the cart into a paid order, enrolls you in every "
@@ -135,7 +141,10 @@ class OrderDetailView(ApiView):
 class OrderRefundView(ApiView):
     @extend_schema(
         request=serializers.RefundInput,
-        responses={200: serializers.OrderOutput},
+        responses={
+            200: serializers.OrderOutput,
+            502: OpenApiResponse(ERROR_BODY, description="payment_provider_error"),
+        },
         summary="Refund an order (staff)",
         description=(
             "Staff only (403 on your own order, 404 on others'). Cancels the order's enrollments (seats freed, "

@@ -36,6 +36,10 @@ CART_MAX_ITEMS = 20
 _ATTEMPTS = 3
 
 
+class _CartClosed(Exception):
+    """The cart was checked out or expired between reading and writing it."""
+
+
 def money(value: Decimal) -> str:
     """Money as the API renders it: a decimal string with two places."""
     return str(Decimal(value).quantize(Decimal("0.01")))
@@ -109,9 +113,10 @@ def cart_add_item(*, actor, course_id: UUID) -> dict:
                 cart = repositories.cart_open_for_user(actor.pk) or repositories.cart_create(user_id=actor.pk)
                 _add(cart, course, now)
             break
-        except IntegrityError:
-            # A concurrent request opened this user's cart or added the same
-            # course first; the next attempt sees its work and answers accordingly.
+        except (IntegrityError, _CartClosed):
+            # A concurrent request opened this user's cart, added the same
+            # course or checked the cart out first; the next attempt sees its
+            # work and answers accordingly.
             if attempt == _ATTEMPTS:
                 raise
     return cart_get(actor=actor)
@@ -123,6 +128,8 @@ def _add(cart: Cart, course: Course, now) -> None:
     reserved = repositories.cart_reserve_slot(cart_id=cart.pk, currency=course.currency, limit=CART_MAX_ITEMS, now=now)
     if not reserved:
         current = repositories.cart_get(cart.pk)
+        if current.status != Cart.Status.OPEN:
+            raise _CartClosed
         if current.item_count >= CART_MAX_ITEMS:
             raise Conflict(CART_FULL, f"A cart holds at most {CART_MAX_ITEMS} courses.", {"max_items": CART_MAX_ITEMS})
         raise ValidationFailed(

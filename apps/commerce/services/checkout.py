@@ -115,6 +115,10 @@ def order_checkout(
     ``invalid_sponsorship_code``, ``validation_error`` (payment missing);
     402 ``payment_declined`` (a failed order is kept, cart intact);
     502 ``payment_provider_error`` (nothing kept).
+
+    Call it outside any transaction: it opens its own, and the all-or-nothing
+    guarantee needs that transaction to be the outermost one (MongoDB has no
+    savepoints, so ``transactional`` joins an enclosing transaction instead).
     """
     existing = repositories.order_by_idempotency_key(user_id=actor.pk, key=idempotency_key)
     if existing is not None:
@@ -153,7 +157,11 @@ def order_checkout(
             # Nothing was kept; the provider key makes a retry safe even if the
             # provider did charge before failing.
             logger.warning("Payment provider failed for checkout %s: %s", provider_key, exc)
-            raise BadGateway(PAYMENT_PROVIDER_ERROR, "The payment provider failed; nothing was charged. Try again.")
+            raise BadGateway(
+                PAYMENT_PROVIDER_ERROR,
+                "The payment provider did not confirm the payment; no order was placed. "
+                "Retry with the same Idempotency-Key: you will not be charged twice.",
+            )
         except IntegrityError:
             # Nothing was charged (every constrained write precedes the charge).
             # Either a concurrent request with this key won, or an order

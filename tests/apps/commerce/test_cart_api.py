@@ -9,8 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.catalog.models import Course
+from apps.commerce import repositories
 from apps.commerce.models import Cart, CartItem
-from apps.commerce.services.cart import CART_MAX_ITEMS
+from apps.commerce.services.cart import CART_MAX_ITEMS, cart_add_item
 from apps.learning.models import Enrollment
 from tests.apps.commerce.conftest import fill_cart
 from tests.conftest import client_for
@@ -217,3 +218,25 @@ def test_parallel_first_adds_open_one_cart():
     assert results == [201] * 5
     assert Cart.objects.filter(user=user, status=Cart.Status.OPEN).count() == 1
     assert Cart.objects.get(user=user).item_count == 5 == CartItem.objects.count()
+
+
+def test_adding_to_a_cart_closed_meanwhile_opens_a_new_one(user, monkeypatch):
+    # given: the cart the service finds was checked out before it writes
+    fill_cart(user, PaidCourseFactory())
+    stale = Cart.objects.get(user=user)
+    Cart.objects.filter(pk=stale.pk).update(status=Cart.Status.CHECKED_OUT)
+    original = repositories.cart_open_for_user
+    lookups = []
+
+    def stale_first(user_id):
+        lookups.append(user_id)
+        return stale if len(lookups) == 1 else original(user_id)
+
+    monkeypatch.setattr(repositories, "cart_open_for_user", stale_first)
+
+    # when
+    cart = cart_add_item(actor=user, course_id=PaidCourseFactory(currency="EUR").pk)
+
+    # then: the course went into a fresh cart, not a currency error
+    assert cart["item_count"] == 1 and cart["currency"] == "EUR"
+    assert Cart.objects.filter(user=user, status=Cart.Status.OPEN).count() == 1

@@ -22,7 +22,7 @@ from apps.learning.models import Enrollment
 from deltalabs import idempotency
 from tests.apps.commerce.conftest import checkout, fill_cart, new_key
 from tests.conftest import client_for
-from tests.factories.commerce import PaidCourseFactory
+from tests.factories.commerce import OrderFactory, PaidCourseFactory
 from tests.factories.identity import UserFactory
 from tests.factories.learning import EnrollmentFactory
 
@@ -109,6 +109,36 @@ class TestContract:
         fill_cart(user, paid_course)
         Course.objects.filter(pk=paid_course.pk).update(enrollment_closes_at="2000-01-01T00:00:00Z")
         assert checkout(user_client).json()["code"] == "enrollment_closed"
+
+    def test_cart_changed_while_checking_out_is_409(self, user, user_client, paid_course, monkeypatch):
+        # given: another tab adds a course right after checkout priced the cart
+        fill_cart(user, paid_course)
+        original = repositories.cart_items
+
+        def priced_then_changed(cart_id):
+            items = original(cart_id)
+            monkeypatch.setattr(repositories, "cart_items", original)
+            fill_cart(user, PaidCourseFactory())
+            return items
+
+        monkeypatch.setattr(repositories, "cart_items", priced_then_changed)
+
+        # when
+        response = checkout(user_client)
+
+        # then
+        assert response.status_code == 409 and response.json()["code"] == "cart_changed"
+
+    @pytest.mark.parametrize(
+        ("status", "failure_code", "code"),
+        [("pending", "", "order_in_progress"), ("failed", "expired", "order_failed")],
+    )
+    def test_key_of_an_unfinished_or_expired_order(self, user, user_client, paid_course, status, failure_code, code):
+        fill_cart(user, paid_course)
+        order = OrderFactory(user=user, status=status, failure_code=failure_code, idempotency_key="old", paid_at=None)
+        response = checkout(user_client, key="old")
+        assert response.status_code == 409 and response.json()["code"] == code
+        assert response.json()["details"]["order_id"] == str(order.pk)
 
     def test_replay_returns_the_same_body(self, user, user_client, paid_course):
         fill_cart(user, paid_course)

@@ -4,6 +4,7 @@ import re
 import threading
 
 import pytest
+from django.apps import apps as django_apps
 from django.core import mail
 from django.db import connection
 
@@ -18,6 +19,7 @@ from apps.commerce.models import (
     SponsorshipRedemption,
 )
 from apps.commerce.services import sponsors as sponsor_services
+from apps.learning import hooks
 from apps.learning.models import Enrollment
 from deltalabs.errors import Conflict, NotFound, PermissionDenied
 from tests.apps.commerce.conftest import checkout, fill_cart
@@ -385,3 +387,9 @@ def test_declined_checkout_gives_the_sponsored_seat_back():
     assert Sponsorship.objects.get(pk=sponsorship.pk).seats_used == 0
     assert not SponsorshipRedemption.objects.exists()
     assert Order.objects.get().status == "failed"
+
+
+def test_commerce_registers_its_redeemer_at_startup():
+    hooks.register_sponsorship_redeemer(None)
+    django_apps.get_app_config("commerce").ready()
+    assert hooks.sponsorship_redeemer() is sponsor_services.sponsorship_redeem
