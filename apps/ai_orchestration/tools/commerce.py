@@ -1,0 +1,57 @@
+"""Cart tools: view the cart, add or remove a paid course. Paying is not a
+tool: an order needs a payment token from the client's checkout, never from a
+conversation."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from apps.ai_orchestration.tools.registry import Tool, ToolArguments
+from apps.ai_orchestration.tools.results import plain
+from apps.commerce import services as commerce_services
+
+
+class ViewCartArguments(ToolArguments):
+    pass
+
+
+class CartItemArguments(ToolArguments):
+    course_id: UUID
+
+
+def remove_from_cart(*, actor, course_id: UUID) -> dict:
+    """Take the course out of the caller's cart and answer the cart as it is now."""
+    commerce_services.cart_remove_item(actor=actor, course_id=course_id)
+    return commerce_services.cart_get(actor=actor)
+
+
+TOOLS = [
+    Tool(
+        name="view_cart",
+        description="The user's cart: courses with their prices, and the subtotal.",
+        arguments=ViewCartArguments,
+        service=commerce_services.cart_get,
+        serialize=plain,
+        mutates=False,
+    ),
+    Tool(
+        name="add_to_cart",
+        description=(
+            "Put a paid course into the user's cart (to buy it at checkout). Free courses answer course_is_free: "
+            "enroll instead."
+        ),
+        arguments=CartItemArguments,
+        service=commerce_services.cart_add_item,
+        serialize=plain,
+        mutates=True,
+    ),
+    Tool(
+        name="remove_from_cart",
+        description="Take a course out of the user's cart.",
+        arguments=CartItemArguments,
+        service=commerce_services.cart_remove_item,
+        call=remove_from_cart,
+        serialize=plain,
+        mutates=True,
+    ),
+]
