@@ -41,15 +41,13 @@ from django.utils import timezone
 from apps.assessment import repositories
 from apps.assessment.errors import ALREADY_SUBMITTED, COURSE_ARCHIVED
 from apps.assessment.models import Assessment, AssessmentItem, Submission
-from apps.catalog import repositories as catalog_repositories
 from apps.catalog.models import Course
 from apps.learning import repositories as learning_repositories
-from apps.learning.services import course_role
+from apps.learning.services import TEACHING_ROLES, CourseAccess, course_member_access, course_role
 from deltalabs.db import atomic
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
 
-TEACHING_ROLES = ("staff", "instructor")
 CENT = Decimal("0.01")
 MAX_TEXT_ANSWER = 10_000
 NOT_SUBMITTED = "not_submitted"
@@ -58,27 +56,14 @@ NOT_SUBMITTED = "not_submitted"
 # --- Access --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CourseAccess:
-    course: Course
-    role: str  # "staff" | "instructor" | "learner"
-
-    @property
-    def teaches(self) -> bool:
-        return self.role in TEACHING_ROLES
-
-
 def course_access(*, actor, course_id: UUID, course: Course | None = None) -> CourseAccess:
     """The actor's access to the course's assessments, or the error that denies it."""
-    course = course or catalog_repositories.course_get(course_id)
-    if course is None:
-        raise NotFound()
-    role = course_role(actor=actor, course_id=course.pk)
-    if course.status == Course.Status.DRAFT and role not in TEACHING_ROLES:
-        raise NotFound()
-    if role is None:
-        raise PermissionDenied("Only enrolled learners, instructors and staff see this course's assessments.")
-    return CourseAccess(course=course, role=role)
+    return course_member_access(
+        actor=actor,
+        course_id=course_id,
+        course=course,
+        denied_message="Only enrolled learners, instructors and staff see this course's assessments.",
+    )
 
 
 def _visible_assessment(*, actor, assessment: Assessment | None) -> tuple[Assessment, CourseAccess]:

@@ -195,6 +195,21 @@ def payment_create(**fields) -> Payment:
     return Payment.objects.create(**fields)
 
 
+def payment_record_success(*, order, kind: str, provider: str, result, now: datetime) -> Payment:
+    """Record a provider call (charge or refund) that succeeded and was checked."""
+    return payment_create(
+        order=order,
+        kind=kind,
+        provider=provider,
+        reference=result.reference,
+        amount=result.amount,
+        currency=result.currency,
+        status=Payment.Status.SUCCEEDED,
+        response_summary=result.summary,
+        created_at=now,
+    )
+
+
 # --- The sandbox provider's ledger ------------------------------------------------
 
 

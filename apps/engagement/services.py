@@ -18,7 +18,6 @@ when people answer their own question).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
 from apps.catalog import repositories as catalog_repositories
@@ -27,35 +26,19 @@ from apps.engagement import repositories
 from apps.engagement.errors import COURSE_ARCHIVED
 from apps.engagement.models import Answer, Question
 from apps.engagement.tasks import send_new_answer_email
-from apps.learning.services import course_role
+from apps.learning.services import CourseAccess, course_member_access
 from deltalabs.db import atomic, on_commit
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
 
-TEACHING_ROLES = ("staff", "instructor")
-
-
-@dataclass(frozen=True)
-class CourseAccess:
-    course: Course
-    role: str  # "staff" | "instructor" | "learner"
-
-    @property
-    def teaches(self) -> bool:
-        return self.role in TEACHING_ROLES
-
 
 def course_access(*, actor, course_id: UUID) -> CourseAccess:
     """The actor's access to the course's Q&A, or the error that denies it."""
-    course = catalog_repositories.course_get(course_id)
-    if course is None:
-        raise NotFound()
-    role = course_role(actor=actor, course_id=course.pk)
-    if course.status == Course.Status.DRAFT and role not in TEACHING_ROLES:
-        raise NotFound()
-    if role is None:
-        raise PermissionDenied("Only enrolled learners, instructors and staff take part in this course's Q&A.")
-    return CourseAccess(course=course, role=role)
+    return course_member_access(
+        actor=actor,
+        course_id=course_id,
+        denied_message="Only enrolled learners, instructors and staff take part in this course's Q&A.",
+    )
 
 
 def _require_open_for_posting(access: CourseAccess) -> None:

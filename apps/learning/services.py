@@ -428,3 +428,39 @@ def enrollment_progress_update(*, actor, enrollment_id: UUID, lesson_id: UUID, c
                 enrollment_id=enrollment.pk, course_id=enrollment.course_id, lesson_id=lesson_id, completed=completed
             )
     return _progress_report(repositories.enrollment_get(enrollment.pk))
+
+
+# --- Course membership for the domains above learning ------------------------
+
+TEACHING_ROLES = ("staff", "instructor")
+
+
+@dataclass(frozen=True)
+class CourseAccess:
+    """Who the actor is to a course they may take part in."""
+
+    course: Course
+    role: CourseRole
+
+    @property
+    def teaches(self) -> bool:
+        return self.role in TEACHING_ROLES
+
+
+def course_member_access(*, actor, course_id: UUID, course: Course | None = None, denied_message: str) -> CourseAccess:
+    """Access for course-scoped features (Q&A, assessments): enrolled learners
+    (active or completed), instructors and staff.
+
+    An unknown course, or a draft the actor does not teach, is 404 (never
+    revealed); a visible course the actor has no part in is 403 with
+    ``denied_message``.
+    """
+    course = course or catalog_repositories.course_get(course_id)
+    if course is None:
+        raise NotFound()
+    role = course_role(actor=actor, course_id=course.pk)
+    if course.status == Course.Status.DRAFT and role not in TEACHING_ROLES:
+        raise NotFound()
+    if role is None:
+        raise PermissionDenied(denied_message)
+    return CourseAccess(course=course, role=role)

@@ -276,16 +276,8 @@ def _commit(
             description=f"Delta Labs order {order.number}",
         )
         result = payments.check_result(result, amount=plan.total, currency=plan.currency)
-        repositories.payment_create(
-            order=order,
-            kind=Payment.Kind.CHARGE,
-            provider=provider.name,
-            reference=result.reference,
-            amount=result.amount,
-            currency=result.currency,
-            status=Payment.Status.SUCCEEDED,
-            response_summary=result.summary,
-            created_at=now,
+        repositories.payment_record_success(
+            order=order, kind=Payment.Kind.CHARGE, provider=provider.name, result=result, now=now
         )
         reference = result.reference
     repositories.order_mark_paid(order_id=order.pk, payment_reference=reference, now=now)

@@ -86,16 +86,8 @@ def _refund(*, order: Order, reason: str, provider) -> None:
             idempotency_key=f"dl-refund-{order.pk}",
         )
         result = payments.check_result(result, amount=order.total, currency=order.currency)
-        repositories.payment_create(
-            order=order,
-            kind=Payment.Kind.REFUND,
-            provider=provider.name,
-            reference=result.reference,
-            amount=result.amount,
-            currency=result.currency,
-            status=Payment.Status.SUCCEEDED,
-            response_summary=result.summary,
-            created_at=now,
+        repositories.payment_record_success(
+            order=order, kind=Payment.Kind.REFUND, provider=provider.name, result=result, now=now
         )
     order_id = str(order.pk)
     on_commit(lambda: tasks.send_order_refunded.delay(order_id=order_id))
