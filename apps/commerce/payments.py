@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
-import httpx
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.commerce import repositories
+from deltalabs import http
 
 SANDBOX_SUCCESS = "tok_visa"
 SANDBOX_DECLINED = "tok_declined"
@@ -145,6 +145,8 @@ class HttpPaymentProvider:
     def __init__(self, *, base_url: str, api_key: str, timeout: float):
         if not base_url:
             raise ImproperlyConfigured("PAYMENT_BASE_URL is required for PAYMENT_PROVIDER=http")
+        if not api_key:
+            raise ImproperlyConfigured("PAYMENT_API_KEY is required for PAYMENT_PROVIDER=http")
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
@@ -162,11 +164,11 @@ class HttpPaymentProvider:
     def _post(self, path: str, body: dict, *, idempotency_key: str) -> ChargeResult:
         headers = {"Authorization": f"Bearer {self.api_key}", "Idempotency-Key": idempotency_key}
         try:
-            response = httpx.post(f"{self.base_url}{path}", json=body, headers=headers, timeout=self.timeout)
-        except httpx.TimeoutException as exc:
+            response = http.post_json(f"{self.base_url}{path}", payload=body, headers=headers, timeout=self.timeout)
+        except http.UpstreamTimeout as exc:
             raise PaymentProviderError("timeout") from exc
-        except httpx.HTTPError as exc:
-            raise PaymentProviderError(f"transport error: {type(exc).__name__}") from exc
+        except http.UpstreamError as exc:
+            raise PaymentProviderError(str(exc)) from exc
         if response.status_code >= 500 or response.status_code in (401, 403, 404, 409, 422, 429):
             raise PaymentProviderError(f"HTTP {response.status_code}")
         data = _json_object(response)
@@ -192,7 +194,7 @@ class HttpPaymentProvider:
         )
 
 
-def _json_object(response: httpx.Response) -> dict:
+def _json_object(response: http.UpstreamResponse) -> dict:
     try:
         data = response.json()
     except ValueError as exc:
@@ -212,8 +214,8 @@ def get_provider() -> PaymentProvider:
         return SandboxProvider()
     if settings.PAYMENT_PROVIDER == "http":
         return HttpPaymentProvider(
-            base_url=getattr(settings, "PAYMENT_BASE_URL", ""),
-            api_key=getattr(settings, "PAYMENT_API_KEY", ""),
+            base_url=settings.PAYMENT_BASE_URL,
+            api_key=settings.PAYMENT_API_KEY,
             timeout=settings.PAYMENT_TIMEOUT_SECONDS,
         )
     raise ImproperlyConfigured(f"Unknown PAYMENT_PROVIDER {settings.PAYMENT_PROVIDER!r}")

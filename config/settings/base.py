@@ -347,6 +347,8 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # --- Integrations ---------------------------------------------------------------
 PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
 PAYMENT_TIMEOUT_SECONDS = env_float("PAYMENT_TIMEOUT_SECONDS", 10.0)
+PAYMENT_BASE_URL = env_str("PAYMENT_BASE_URL", "")
+PAYMENT_API_KEY = env_str("PAYMENT_API_KEY", "")
 AI_PROVIDER = env_str("AI_PROVIDER", "offline")
 AI_BASE_URL = env_str("AI_BASE_URL", "")
 AI_API_KEY = env_str("AI_API_KEY", "")

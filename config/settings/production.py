@@ -19,6 +19,15 @@ if len(JWT_SIGNING_KEY) < 32:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 32 characters long.")
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": JWT_SIGNING_KEY}
 
+# Payments must be chosen on purpose: a deployment that forgot the setting
+# would otherwise take the sandbox's test cards and give paid courses away.
+PAYMENT_PROVIDER = env_required("PAYMENT_PROVIDER")
+if PAYMENT_PROVIDER == "http":
+    PAYMENT_BASE_URL = env_required("PAYMENT_BASE_URL")
+    PAYMENT_API_KEY = env_required("PAYMENT_API_KEY")
+elif PAYMENT_PROVIDER != "sandbox":
+    raise ImproperlyConfigured("PAYMENT_PROVIDER must be 'http' (a real gateway) or 'sandbox' (demo deployments).")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this deployment serves.")

@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "prod-secret-" + "s" * 60,
     "JWT_SIGNING_KEY": "prod-jwt-" + "j" * 60,
     "ALLOWED_HOSTS": "api.deltalabs.example",
+    "PAYMENT_PROVIDER": "sandbox",
 }
 
 

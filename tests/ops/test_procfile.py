@@ -73,6 +73,7 @@ def web_process(tmp_path):
         SECRET_KEY=secrets.token_urlsafe(50),
         JWT_SIGNING_KEY=secrets.token_urlsafe(40),
         ALLOWED_HOSTS="127.0.0.1",
+        PAYMENT_PROVIDER="sandbox",
         DATABASE_URL=f"sqlite:///{tmp_path / 'web.sqlite3'}",
     )
     with log_path.open("wb") as log_file:

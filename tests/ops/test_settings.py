@@ -36,6 +36,7 @@ def production_env(**overrides: str) -> dict:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "JWT_SIGNING_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "api.deltalabs.example",
+        "PAYMENT_PROVIDER": "sandbox",
     }
     return {**env, **overrides}
 
@@ -144,6 +145,9 @@ def test_production_logs_json_by_default(monkeypatch):
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
         ({"JWT_SIGNING_KEY": ""}, "JWT_SIGNING_KEY"),
         ({"JWT_SIGNING_KEY": "too-short"}, "at least 32"),
+        ({"PAYMENT_PROVIDER": ""}, "PAYMENT_PROVIDER"),
+        ({"PAYMENT_PROVIDER": "paypal-ish"}, "PAYMENT_PROVIDER must be"),
+        ({"PAYMENT_PROVIDER": "http"}, "PAYMENT_BASE_URL"),
         ({"SECRET_KEY": "x" * 40, "JWT_SIGNING_KEY": "x" * 40}, "differ"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
     ],

@@ -19,8 +19,6 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from apps.ai_orchestration.providers.base import (
     HistoryItem,
     ProposedCall,
@@ -28,6 +26,7 @@ from apps.ai_orchestration.providers.base import (
     ProviderRequest,
     ProviderStep,
 )
+from deltalabs import http
 
 logger = logging.getLogger("apps.ai_orchestration.providers.openai")
 
@@ -104,11 +103,11 @@ class OpenAICompatibleProvider:
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         try:
-            response = httpx.post(self.url, json=self.build_body(request), headers=headers, timeout=self.timeout)
-        except httpx.TimeoutException as exc:
+            response = http.post_json(self.url, payload=self.build_body(request), headers=headers, timeout=self.timeout)
+        except http.UpstreamTimeout as exc:
             raise ProviderError("The AI provider did not answer in time.") from exc
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-            raise ProviderError("The AI provider could not be reached.") from exc
+        except http.UpstreamError as exc:
+            raise ProviderError("The AI provider could not be reached or answered too much.") from exc
         if not 200 <= response.status_code < 300:
             logger.warning("AI provider answered HTTP %s", response.status_code)
             raise ProviderError(f"The AI provider answered HTTP {response.status_code}.")

@@ -191,6 +191,7 @@ class TestProviderChoice:
     def test_http_uses_the_configured_timeout(self, settings):
         settings.PAYMENT_PROVIDER = "http"
         settings.PAYMENT_BASE_URL = "https://pay.example"
+        settings.PAYMENT_API_KEY = "sk_test_key"
         settings.PAYMENT_TIMEOUT_SECONDS = 4.5
         provider = payments.get_provider()
         assert isinstance(provider, HttpPaymentProvider) and provider.timeout == 4.5
@@ -199,3 +200,15 @@ class TestProviderChoice:
         settings.PAYMENT_PROVIDER = "carrier-pigeon"
         with pytest.raises(ImproperlyConfigured):
             payments.get_provider()
+
+
+def test_http_provider_needs_an_api_key(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from apps.commerce import payments
+
+    settings.PAYMENT_PROVIDER = "http"
+    settings.PAYMENT_BASE_URL = "http://127.0.0.1:9/"
+    settings.PAYMENT_API_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="PAYMENT_API_KEY"):
+        payments.get_provider()
