@@ -211,6 +211,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "deltalabs.openapi.postprocess_error_component",
+        "deltalabs.openapi.postprocess_time_zones",
     ],
     "ENUM_NAME_OVERRIDES": {},
 }
