@@ -4,6 +4,7 @@ the error body on every error status, ``Idempotency-Key`` on mutations,
 
 from __future__ import annotations
 
+import inspect
 import zoneinfo
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -11,7 +12,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, inline_serializer
 from rest_framework import serializers
 
-from deltalabs import idempotency
+from deltalabs import api, idempotency
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -53,6 +54,10 @@ _MUTATION = ("409", "422", "503")
 # out so ECMA (Swagger UI, validators) and Python regex engines agree.
 _WHITESPACE = r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NOT_BLANK_PATTERN = f"[^{_WHITESPACE}]"
+
+_BASE_VIEW_DOCS = {
+    inspect.cleandoc(cls.__doc__) for cls in (api.ApiView, api.ApiViewSet, api.IdempotencyMixin) if cls.__doc__
+}
 
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 _REQUEST_ID_HEADER = {"X-Request-ID": {"schema": {"type": "string"}, "description": "Request id, echoed or generated."}}
@@ -116,6 +121,13 @@ class AutoSchema(SpectacularAutoSchema):
             if code == "429":
                 response["headers"]["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
         return responses
+
+    def get_description(self) -> str:
+        description = super().get_description()
+        # drf-spectacular falls back to inherited class docstrings; the shared
+        # base classes' ("Base class of every project API view.") say nothing
+        # about the operation.
+        return "" if description in _BASE_VIEW_DOCS else description
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
