@@ -56,7 +56,10 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
+## bench: production server (gunicorn, Redis, seeded medium data) under wrk; table + bench/results/latest.*
 bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 	$(PY) bench/run.py
 
 clean:
