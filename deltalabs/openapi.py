@@ -194,5 +194,10 @@ def paginated(serializer_class, name: str | None = None):
 
 PAGINATION_PARAMETERS = [
     OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from a previous page's next_cursor."),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, default 20, at most 100 (larger is clamped)."),
+    OpenApiParameter(
+        "limit",
+        # Below 1 is a 400; above 100 is clamped, so no maximum.
+        {"type": "integer", "minimum": 1},
+        description="Page size, default 20, at most 100 (larger is clamped).",
+    ),
 ]
