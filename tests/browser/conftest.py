@@ -21,15 +21,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ARTIFACTS = BASE_DIR / "test-artifacts" / "browser"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium` to run the browser tests")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an asyncio loop on this thread; Django refuses
-    # ORM calls next to a running loop unless told the caller is synchronous
-    # (it is: fixtures and the test body run one at a time).
+    # Playwright's sync API keeps an asyncio loop running on this thread; Django
+    # refuses ORM calls next to a running loop unless told the caller is
+    # synchronous (it is: fixtures and the test body run one at a time). Package
+    # scope: the loop and the override end with the browser tests.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
