@@ -645,14 +645,14 @@ def render_chart(results: list[Result], path: Path, report: dict) -> None:
     right.barh([p - height / 2 for p in positions], p50, height, label="p50", color="#2f6fdf")
     right.barh([p + height / 2 for p in positions], p99, height, label="p99", color="#f0a030")
     right.set_xlabel("latency ms (lower is better)")
-    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 if len(names) < 4 else -0.08), ncol=2, fontsize=8)
+    right.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8, frameon=False)
     machine, config = report["machine"], report["config"]
     figure.suptitle(
         f"Delta Labs API, {machine['cpus']} CPUs, {config['server'].split(',')[1].strip()}, "
         f"{config['load_generator']}, {report['generated_at']}",
         fontsize=10,
     )
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0, 1, 0.96))
     figure.savefig(path, dpi=130)
     plt.close(figure)
 
