@@ -71,7 +71,10 @@ require-redis:
 	fi
 	@mkdir -p var
 
+## bench: production server (gunicorn, Redis, seeded medium data) under wrk; table + bench/results/latest.*
 bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 	$(PY) bench/run.py
 
 clean:

@@ -62,10 +62,10 @@ def _store():
 
 
 def fingerprint(request) -> str:
-    try:
-        data = request.data
-    except Exception:  # unparsable bodies fail later with their own 400
-        data = None
+    # A malformed or oversized body must fail here, with its own 400/413/415:
+    # DRF answers a second read of request.data with an empty dict, so
+    # swallowing the error would let the view run on "{}".
+    data = request.data
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

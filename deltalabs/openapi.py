@@ -4,12 +4,15 @@ the error body on every error status, ``Idempotency-Key`` on mutations,
 
 from __future__ import annotations
 
+import inspect
+import zoneinfo
+
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, inline_serializer
 from rest_framework import serializers
 
-from deltalabs import idempotency
+from deltalabs import api, idempotency
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -47,8 +50,25 @@ _ALWAYS = ("400", "401", "405", "406", "429", "500")
 _WITH_BODY = ("413", "415")
 _MUTATION = ("409", "422", "503")
 
+# Exactly the characters Python's str.strip() removes (str.isspace()), spelled
+# out so ECMA (Swagger UI, validators) and Python regex engines agree.
+_WHITESPACE = r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK_PATTERN = f"[^{_WHITESPACE}]"
+
+_BASE_VIEW_DOCS = {
+    inspect.cleandoc(cls.__doc__) for cls in (api.ApiView, api.ApiViewSet, api.IdempotencyMixin) if cls.__doc__
+}
+
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 _REQUEST_ID_HEADER = {"X-Request-ID": {"schema": {"type": "string"}, "description": "Request id, echoed or generated."}}
+
+
+class ProjectJWTScheme(SimpleJWTScheme):
+    """Documents the project's JWT authentication (a subclass of simplejwt's,
+    which drf-spectacular's built-in extension matches only exactly), so
+    protected operations declare the bearer scheme in ``security``."""
+
+    match_subclasses = True
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -62,7 +82,12 @@ class AutoSchema(SpectacularAutoSchema):
             parameters.append(
                 OpenApiParameter(
                     name=idempotency.HEADER,
-                    type=OpenApiTypes.STR,
+                    # The bounds the server enforces (400 outside them), so clients and fuzzers see them.
+                    type={
+                        "type": "string",
+                        "maxLength": idempotency.MAX_KEY_LENGTH,
+                        **({"minLength": 1} if required else {}),
+                    },
                     location=OpenApiParameter.HEADER,
                     required=required,
                     description=(
@@ -97,12 +122,61 @@ class AutoSchema(SpectacularAutoSchema):
                 response["headers"]["Retry-After"] = {"schema": {"type": "integer"}, "description": "Seconds to wait."}
         return responses
 
+    def get_description(self) -> str:
+        description = super().get_description()
+        # drf-spectacular falls back to inherited class docstrings; the shared
+        # base classes' ("Base class of every project API view.") say nothing
+        # about the operation.
+        return "" if description in _BASE_VIEW_DOCS else description
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # DRF trims CharFields before its "may not be blank" check, so "   " is
+        # a 400 although it satisfies minLength 1: say "at least one
+        # non-whitespace character" in the schema.
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and field.trim_whitespace
+            and not field.allow_blank
+            and isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and not {"pattern", "enum", "format", "$ref"} & schema.keys()
+        ):
+            schema["pattern"] = NOT_BLANK_PATTERN
+        return schema
+
     def _is_public(self) -> bool:
         return any(type(p).__name__ in ("AllowAny", "PublicReadOnly") for p in self.view.get_permissions())
 
 
 def postprocess_error_component(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    return result
+
+
+TIME_ZONE_COMPONENT = "TimeZone"
+
+
+def postprocess_time_zones(result, generator, request, public):
+    """Every writable ``timezone`` field takes an IANA zone name and the server
+    answers 400 to anything else, so request bodies document the actual set
+    (one shared ``TimeZone`` enum) instead of a free string."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    used = False
+    for name, component in schemas.items():
+        if not name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST names the request side *Request
+            continue
+        prop = component.get("properties", {}).get("timezone")
+        if prop and prop.get("type") == "string" and "enum" not in prop:
+            component["properties"]["timezone"] = {"$ref": f"#/components/schemas/{TIME_ZONE_COMPONENT}"}
+            used = True
+    if used:
+        schemas[TIME_ZONE_COMPONENT] = {
+            "type": "string",
+            "description": "An IANA time zone name, e.g. Europe/Paris.",
+            "enum": sorted(zoneinfo.available_timezones()),
+        }
     return result
 
 
@@ -120,12 +194,10 @@ def paginated(serializer_class, name: str | None = None):
 
 PAGINATION_PARAMETERS = [
     OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from a previous page's next_cursor."),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, default 20, at most 100 (larger is clamped)."),
+    OpenApiParameter(
+        "limit",
+        # Below 1 is a 400; above 100 is clamped, so no maximum.
+        {"type": "integer", "minimum": 1},
+        description="Page size, default 20, at most 100 (larger is clamped).",
+    ),
 ]
-
-
-class ProjectJWTScheme(SimpleJWTScheme):
-    """The bearer-token scheme for our simplejwt subclass (drf-spectacular only
-    matches the exact class); without it ``check --deploy`` warns on every view."""
-
-    target_class = "apps.identity.authentication.JWTAuthentication"
