@@ -117,7 +117,6 @@ class BookingListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
     upcoming = serializers.BooleanField(
         required=False,
-        allow_null=True,
         default=None,
         help_text="true: only bookings not yet started, soonest first; false: only those that have started.",
     )

@@ -71,6 +71,11 @@ class TestList:
     def test_bad_cursor_is_400(self, user_client):
         assert user_client.get("/v1/orders?cursor=garbage").status_code == 400
 
+    def test_empty_limit_is_400(self, user_client):
+        # The schema documents an integer; "" is not one (nor "the default").
+        response = user_client.get("/v1/orders?limit=")
+        assert response.status_code == 400 and "limit" in response.json()["details"]
+
     def test_anonymous_is_401(self, api_client):
         assert api_client.get("/v1/orders").status_code == 401
 

@@ -83,6 +83,8 @@ class TestLabs:
         LabFactory(kind="physical", name="Bench")
         assert [lab["name"] for lab in api_client.get("/v1/labs?kind=virtual").json()["results"]] == ["Cloud"]
         assert_error(api_client.get("/v1/labs?kind=wet"), 400, "validation_error")
+        # The schema documents an enum: an empty kind is invalid too, not "every kind".
+        assert "kind" in assert_error(api_client.get("/v1/labs?kind="), 400, "validation_error")["details"]
 
     def test_detail_has_weekly_hours_and_upcoming_closures(self, api_client):
         lab = LabFactory(hours=[(0, "09:00", "12:00"), (0, "13:00", "17:00"), (4, "10:00", "00:00")])
@@ -169,6 +171,8 @@ class TestAvailability:
             "?from=2026-03-27&to=2026-03-26",  # to before from
             "?from=2026-02-30",  # not a date
             "?from=tomorrow",
+            "?from=",  # a date is never empty
+            "?to=",
         ],
     )
     def test_bad_ranges_are_validation_errors(self, api_client, lab, query):
@@ -320,6 +324,9 @@ class TestMyBookings:
         assert [b["start"] for b in rest.json()["results"]] == ["2026-03-26T11:00:00Z"]
         assert user_client.get("/v1/bookings?upcoming=false").json()["results"] == []
         assert_error(user_client.get("/v1/bookings?status=maybe"), 400, "validation_error")
+        # Empty values are not "no filter": the schema documents an enum and a boolean.
+        for query in ("status=", "upcoming=", "upcoming=null", "limit="):
+            assert_error(user_client.get(f"/v1/bookings?{query}"), 400, "validation_error")
         assert_error(user_client.get("/v1/bookings?cursor=garbage"), 400, "validation_error")
 
     def test_needs_a_signed_in_user(self, api_client):
