@@ -185,6 +185,19 @@ def postprocess_error_component(result, generator, request, public):
     return result
 
 
+def postprocess_undiscriminated_unions(result, generator, request, public):
+    """A union of components without a discriminator (PolymorphicProxySerializer
+    with ``resource_type_field_name=None``) is ``anyOf``, not ``oneOf``: object
+    schemas allow extra properties, so a body of the richer shape (an
+    instructor's assessment, with answer keys) also satisfies the poorer one,
+    and "exactly one" would reject the very responses the union describes."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        options = component.get("oneOf")
+        if options and "discriminator" not in component and all(set(option) == {"$ref"} for option in options):
+            component["anyOf"] = component.pop("oneOf")
+    return result
+
+
 TIME_ZONE_COMPONENT = "TimeZone"
 
 

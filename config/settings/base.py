@@ -218,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "deltalabs.openapi.postprocess_error_component",
+        "deltalabs.openapi.postprocess_undiscriminated_unions",
         "deltalabs.openapi.postprocess_time_zones",
     ],
     # Several models have a "kind" or "status" choice set; name each enum after its model.

@@ -64,3 +64,14 @@ def test_a_limit_that_is_not_a_positive_integer_is_refused(raw):
     # "" included: the schema documents an integer, and an empty value is not one.
     with pytest.raises(ValidationFailed):
         parse_limit(raw)
+
+
+def test_unions_without_a_discriminator_are_any_of(schema):
+    # An instructor's assessment (with answer keys) also satisfies the learner
+    # shape, so "oneOf" would refuse it; the union is "anyOf".
+    union = schema["components"]["schemas"]["AssessmentForCaller"]
+    assert "oneOf" not in union
+    assert [option["$ref"].rsplit("/", 1)[1] for option in union["anyOf"]] == [
+        "LearnerAssessment",
+        "InstructorAssessment",
+    ]

@@ -2,6 +2,7 @@
 query counts. Time is frozen at Wednesday 2026-03-25 08:00 UTC (09:00 Berlin)."""
 
 import itertools
+import re
 import uuid
 from datetime import date
 from types import SimpleNamespace
@@ -104,6 +105,15 @@ class TestLabs:
             {"id": str(closure.id), "starts_on": "2026-04-03", "ends_on": "2026-04-06", "reason": "Easter"}
         ]
         assert body["required_course"] is None
+
+    def test_opening_hours_are_documented_as_hh_mm(self, api_client):
+        # OpenAPI's `format: time` is HH:MM:SS; the API renders HH:MM, and the schema says so.
+        lab = LabFactory(hours=[(0, "09:00", "00:00")])
+        hours = api_client.get(f"/v1/labs/{lab.id}").json()["opening_hours"][0]
+        schema = api_client.get("/v1/schema?format=json").json()["components"]["schemas"]["OpeningHours"]
+        for field in ("opens_at", "closes_at"):
+            assert "format" not in schema["properties"][field]
+            assert re.search(schema["properties"][field]["pattern"], hours[field]), hours[field]
 
     def test_detail_of_unknown_or_inactive_lab_is_not_found(self, api_client, staff_client):
         inactive = LabFactory(is_active=False)
