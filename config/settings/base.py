@@ -232,6 +232,9 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "apps.learning.models.Enrollment.Status",
         "LabKindEnum": "apps.labs.models.Lab.Kind",
         "BookingStatusEnum": "apps.labs.models.Booking.Status",
+        "OrderStatusEnum": "apps.commerce.models.Order.Status",
+        # Sponsors and sponsorships share pending/approved/rejected.
+        "ReviewStatusEnum": "apps.commerce.models.Sponsor.Status",
     },
 }
 
