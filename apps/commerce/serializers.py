@@ -20,7 +20,7 @@ class CartItemOutput(serializers.Serializer):
     course = CourseSummary()
     price = serializers.CharField(help_text="Price snapshot taken when the course was added, e.g. 49.00.")
     currency = serializers.CharField()
-    added_at = serializers.CharField()
+    added_at = serializers.DateTimeField()
 
 
 class CartOutput(serializers.Serializer):
