@@ -64,3 +64,14 @@ def page_response(page: Page, serializer_class, *, context: dict | None = None) 
             "next_cursor": page.next_cursor,
         }
     )
+
+
+def query_data(request) -> dict[str, str]:
+    """The query string as plain data for a query serializer.
+
+    Given the ``QueryDict`` itself, DRF reads it like an HTML form, where an
+    empty value means "not sent": ``?status=`` listed everything. The schema
+    documents enums, UUIDs and dates, which an empty string is not, so it is a
+    400 like any other invalid value. (A repeated parameter: the last wins.)
+    """
+    return request.query_params.dict()

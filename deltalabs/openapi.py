@@ -11,6 +11,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
 
 from deltalabs import api, idempotency
 
@@ -61,6 +62,23 @@ _BASE_VIEW_DOCS = {
 
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 _REQUEST_ID_HEADER = {"X-Request-ID": {"schema": {"type": "string"}, "description": "Request id, echoed or generated."}}
+
+
+def _decimal_string_bounds(field: serializers.DecimalField, schema: dict) -> dict:
+    """What a decimal string in a request must look like. drf-spectacular's
+    pattern (``^-?\\d{0,5}(?:\\.\\d{0,2})?$``) also matches "", "." and "-", which
+    DRF refuses; this one needs a digit, drops the sign when ``min_value`` is
+    not negative, and comes with the matching maxLength."""
+    whole, places = field.max_whole_digits, field.decimal_places
+    if schema.get("type") != "string" or not whole or places is None:
+        return {}
+    signed = field.min_value is None or field.min_value < 0
+    sign = "-?" if signed else ""
+    if places:
+        pattern = rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+    else:
+        pattern = rf"^{sign}\d{{1,{whole}}}$"
+    return {"pattern": pattern, "maxLength": int(signed) + whole + (1 + places if places else 0)}
 
 
 class ProjectJWTScheme(SimpleJWTScheme):
@@ -144,14 +162,39 @@ class AutoSchema(SpectacularAutoSchema):
             and not {"pattern", "enum", "format", "$ref"} & schema.keys()
         ):
             schema["pattern"] = NOT_BLANK_PATTERN
+        if direction == "request" and isinstance(field, serializers.DecimalField) and isinstance(schema, dict):
+            schema.update(_decimal_string_bounds(field, schema))
         return schema
 
+    def get_auth(self):
+        auths = super().get_auth()
+        # drf-spectacular marks authentication optional ({}) for AllowAny only;
+        # PublicReadOnly reads are public too (a token, if sent, must be valid).
+        if self._is_public() and {} not in auths:
+            auths.append({})
+        return auths
+
     def _is_public(self) -> bool:
-        return any(type(p).__name__ in ("AllowAny", "PublicReadOnly") for p in self.view.get_permissions())
+        """Callable without a token: AllowAny, or PublicReadOnly on a read."""
+        names = {type(p).__name__ for p in self.view.get_permissions()}
+        return "AllowAny" in names or ("PublicReadOnly" in names and self.method.upper() in SAFE_METHODS)
 
 
 def postprocess_error_component(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    return result
+
+
+def postprocess_undiscriminated_unions(result, generator, request, public):
+    """A union of components without a discriminator (PolymorphicProxySerializer
+    with ``resource_type_field_name=None``) is ``anyOf``, not ``oneOf``: object
+    schemas allow extra properties, so a body of the richer shape (an
+    instructor's assessment, with answer keys) also satisfies the poorer one,
+    and "exactly one" would reject the very responses the union describes."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        options = component.get("oneOf")
+        if options and "discriminator" not in component and all(set(option) == {"$ref"} for option in options):
+            component["anyOf"] = component.pop("oneOf")
     return result
 
 

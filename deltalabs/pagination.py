@@ -42,9 +42,11 @@ class Page:
 
 
 def parse_limit(raw: str | None) -> int:
-    default = settings.PAGINATION_DEFAULT_LIMIT
-    if raw in (None, ""):
-        return default
+    """``?limit=``: absent -> the default; not a positive integer (an empty
+    value included: the schema documents an integer) -> 400; above the
+    maximum -> clamped."""
+    if raw is None:
+        return settings.PAGINATION_DEFAULT_LIMIT
     try:
         value = int(raw)
     except (TypeError, ValueError):

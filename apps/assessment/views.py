@@ -15,7 +15,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from apps.assessment import serializers, services
-from deltalabs.api import ApiView, page_response
+from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import parse_limit
 
@@ -98,7 +98,7 @@ class AssessmentSubmissionListView(ApiView):
         tags=TAGS,
     )
     def get(self, request, assessment_id):
-        query = serializers.AssessmentSubmissionListQuery(data=request.query_params)
+        query = serializers.AssessmentSubmissionListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.submission_list_for_assessment(
             actor=request.user,
@@ -140,7 +140,7 @@ class SubmissionListView(ApiView):
         tags=TAGS,
     )
     def get(self, request):
-        query = serializers.SubmissionListQuery(data=request.query_params)
+        query = serializers.SubmissionListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.submission_list_own(
             actor=request.user, course_id=query.validated_data.get("course"), **_page_args(request)

@@ -27,6 +27,19 @@ class CourseFilterSet(django_filters.FilterSet):
         model = Course
         fields: list[str] = []
 
+    # Filters whose documented values (an enum, a UUID) exclude "". django-filter
+    # treats an empty value as "not sent", like an HTML form; this API answers
+    # ``?level=`` with 400, as it does any other invalid value.
+    NOT_BLANK = ("level", "is_free", "instructor", "ordering")
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.NOT_BLANK:
+            if self.data.get(name) == "":
+                self.form.add_error(name, "This field may not be blank.")
+                valid = False
+        return valid
+
     def error_details(self) -> dict[str, list[str]]:
         return {field: [str(message) for message in messages] for field, messages in self.errors.items()}
 

@@ -3,6 +3,7 @@ decimal strings next to a currency; the client never sends money fields."""
 
 from rest_framework import serializers
 
+from apps.commerce.models import Order, Sponsor, SponsorMember, Sponsorship
 from apps.commerce.services.sponsors import SEATS_MAX, SEATS_MIN
 
 
@@ -19,7 +20,7 @@ class CartItemOutput(serializers.Serializer):
     course = CourseSummary()
     price = serializers.CharField(help_text="Price snapshot taken when the course was added, e.g. 49.00.")
     currency = serializers.CharField()
-    added_at = serializers.CharField()
+    added_at = serializers.DateTimeField()
 
 
 class CartOutput(serializers.Serializer):
@@ -58,7 +59,7 @@ class OrderItemOutput(serializers.Serializer):
 class OrderOutput(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
-    status = serializers.CharField(help_text="pending | paid | failed | refunded")
+    status = serializers.ChoiceField(choices=Order.Status.choices)
     items = OrderItemOutput(source="items.all", many=True)
     subtotal = serializers.DecimalField(max_digits=10, decimal_places=2)
     discount = serializers.DecimalField(max_digits=10, decimal_places=2)
@@ -89,9 +90,11 @@ class SponsorOutput(serializers.Serializer):
     name = serializers.CharField()
     website = serializers.CharField()
     message = serializers.CharField()
-    status = serializers.CharField(help_text="pending | approved | rejected")
+    status = serializers.ChoiceField(choices=Sponsor.Status.choices)
     created_at = serializers.DateTimeField()
-    my_role = serializers.CharField(allow_null=True, help_text="owner | member, or null if you are not a member.")
+    my_role = serializers.ChoiceField(
+        choices=SponsorMember.Role.choices, allow_null=True, help_text="null if you are not a member."
+    )
     contact_email = serializers.SerializerMethodField(help_text="Shown to the sponsor's members only.")
 
     def get_contact_email(self, sponsor) -> str | None:
@@ -107,7 +110,7 @@ class SponsorshipOutput(serializers.Serializer):
     id = serializers.UUIDField()
     sponsor_id = serializers.UUIDField()
     course = CourseSummary()
-    status = serializers.CharField(help_text="pending | approved | rejected")
+    status = serializers.ChoiceField(choices=Sponsorship.Status.choices)
     seats_total = serializers.IntegerField()
     seats_used = serializers.IntegerField()
     redemption_count = serializers.IntegerField()

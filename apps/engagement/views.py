@@ -11,7 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from apps.engagement import serializers, services
-from deltalabs.api import ApiView, page_response
+from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import parse_limit
 
@@ -40,7 +40,7 @@ class QuestionListView(ApiView):
         tags=TAGS,
     )
     def get(self, request, course_id):
-        query = serializers.QuestionListQuery(data=request.query_params)
+        query = serializers.QuestionListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.question_list(
             actor=request.user, course_id=course_id, lesson_id=query.validated_data.get("lesson"), **_page_args(request)
@@ -136,7 +136,7 @@ class AnswerListView(ApiView):
         tags=TAGS,
     )
     def get(self, request, course_id):
-        query = serializers.AnswerListQuery(data=request.query_params)
+        query = serializers.AnswerListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.answer_list(
             actor=request.user,

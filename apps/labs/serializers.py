@@ -1,5 +1,6 @@
 """Request and response shapes of the labs API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.labs.models import Booking, Lab
@@ -11,11 +12,19 @@ class CourseRefSerializer(serializers.Serializer):
     title = serializers.CharField(read_only=True)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "09:00"})
+class HourMinuteField(serializers.TimeField):
+    """A wall-clock time as ``HH:MM`` (OpenAPI's ``format: time`` means ``HH:MM:SS``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class OpeningHoursSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(read_only=True, help_text="0 = Monday ... 6 = Sunday.")
     day = serializers.SerializerMethodField()
-    opens_at = serializers.TimeField(format="%H:%M", read_only=True, help_text="Local time of the lab.")
-    closes_at = serializers.TimeField(format="%H:%M", read_only=True, help_text="Local time; 00:00 = midnight.")
+    opens_at = HourMinuteField(read_only=True, help_text="Local time of the lab.")
+    closes_at = HourMinuteField(read_only=True, help_text="Local time; 00:00 = midnight.")
 
     def get_day(self, hours) -> str:
         return hours.Weekday(hours.weekday).name.lower()
@@ -117,7 +126,6 @@ class BookingListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
     upcoming = serializers.BooleanField(
         required=False,
-        allow_null=True,
         default=None,
         help_text="true: only bookings not yet started, soonest first; false: only those that have started.",
     )

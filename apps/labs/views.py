@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from apps.labs import serializers, services
-from deltalabs.api import ApiView, PublicReadOnly, page_response
+from deltalabs.api import ApiView, PublicReadOnly, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import parse_limit
 
@@ -29,7 +29,7 @@ class LabListView(ApiView):
         tags=TAGS,
     )
     def get(self, request):
-        query = serializers.LabListQuery(data=request.query_params)
+        query = serializers.LabListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.lab_list(
             actor=request.user,
@@ -77,7 +77,7 @@ class LabAvailabilityView(ApiView):
         tags=TAGS,
     )
     def get(self, request, lab_id):
-        query = serializers.AvailabilityQuery(data=request.query_params)
+        query = serializers.AvailabilityQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         availability = services.lab_availability(
             actor=request.user,
@@ -125,7 +125,7 @@ class BookingListView(ApiView):
         tags=BOOKING_TAGS,
     )
     def get(self, request):
-        query = serializers.BookingListQuery(data=request.query_params)
+        query = serializers.BookingListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.booking_list(
             actor=request.user,

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.learning import serializers, services
 from apps.learning.models import Enrollment
-from deltalabs.api import ApiView, page_response
+from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import parse_limit
 
@@ -32,7 +32,7 @@ class EnrollmentListView(ApiView):
         tags=["learning"],
     )
     def get(self, request):
-        query = serializers.EnrollmentListQuery(data=request.query_params)
+        query = serializers.EnrollmentListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.enrollment_list(
             actor=request.user,

@@ -208,6 +208,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Views build their input serializers themselves and never with partial=True,
+    # so a PATCH body keeps its required fields (drf-spectacular would drop them).
+    "COMPONENT_SPLIT_PATCH": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -215,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "deltalabs.openapi.postprocess_error_component",
+        "deltalabs.openapi.postprocess_undiscriminated_unions",
         "deltalabs.openapi.postprocess_time_zones",
     ],
     # Several models have a "kind" or "status" choice set; name each enum after its model.
@@ -228,6 +232,9 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "apps.learning.models.Enrollment.Status",
         "LabKindEnum": "apps.labs.models.Lab.Kind",
         "BookingStatusEnum": "apps.labs.models.Booking.Status",
+        "OrderStatusEnum": "apps.commerce.models.Order.Status",
+        # Sponsors and sponsorships share pending/approved/rejected.
+        "ReviewStatusEnum": "apps.commerce.models.Sponsor.Status",
     },
 }
 

@@ -149,6 +149,23 @@ class TestSubmitting:
         not_an_object = learner_client.post(f"/v1/assessments/{quiz.pk}/submissions", {"answers": [1]}, format="json")
         assert_error(not_an_object, 400, "validation_error")
 
+    @pytest.mark.parametrize("answer", [None, True, 1.5, -1, [], [0, 0], [0, "1"], {"choice": 1}, "x" * 10_001])
+    def test_answers_of_no_documented_shape_are_400(self, essay, learner_client, answer):
+        # Documented: a choice index, a non-empty list of distinct indices, or a text.
+        # The shape is checked before the assessment is looked up, for any item.
+        for item_id in item_ids(essay):
+            response = learner_client.post(
+                f"/v1/assessments/{essay.pk}/submissions", {"answers": {item_id: answer}}, format="json"
+            )
+            assert "answers" in assert_error(response, 400, "validation_error")["details"]
+            assert_no_answer_keys(response)
+        assert not Submission.objects.exists()
+
+    def test_schema_documents_the_answer_shapes(self, api_client):
+        schema = api_client.get("/v1/schema?format=json").json()["components"]["schemas"]
+        answer = schema["SubmissionCreateInputRequest"]["properties"]["answers"]["additionalProperties"]
+        assert [option["type"] for option in answer["oneOf"]] == ["integer", "array", "string"]
+
     def test_second_submission_is_409(self, quiz, learner_client):
         url = f"/v1/assessments/{quiz.pk}/submissions"
         assert learner_client.post(url, {"answers": {}}, format="json").status_code == 201
@@ -198,7 +215,7 @@ class TestSubmissionReadAndGrade:
         assert body["graded_by"] == {"id": str(instructor.pk), "display_name": instructor.display_name}
         assert body["graded_at"].endswith("Z")
 
-    @pytest.mark.parametrize("score", ["-1", "20.01", "abc", "1.234"])
+    @pytest.mark.parametrize("score", ["-1", "20.01", "abc", "1.234", "", "."])
     def test_bad_score_is_400(self, pending, instructor_client, score):
         response = instructor_client.patch(f"/v1/submissions/{pending}", {"score": score}, format="json")
         assert "score" in assert_error(response, 400, "validation_error")["details"]
@@ -218,6 +235,8 @@ class TestSubmissionReadAndGrade:
         assert_no_answer_keys(own)
         by_course = learner_client.get("/v1/submissions", {"course": str(CourseFactory().pk)}).json()
         assert by_course["results"] == []
+        assert_error(learner_client.get("/v1/submissions", {"course": ""}), 400, "validation_error")
+        assert_error(learner_client.get(f"/v1/assessments/{essay.pk}/submissions?status="), 400, "validation_error")
         per_assessment = learner_client.get(f"/v1/assessments/{essay.pk}/submissions")
         assert [s["id"] for s in per_assessment.json()["results"]] == [pending]
         assert_no_answer_keys(per_assessment)

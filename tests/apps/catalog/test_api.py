@@ -145,6 +145,17 @@ class TestCourseList:
         body = assert_error(api_client.get(f"/v1/courses?{query}"), 400, "validation_error")
         assert field in body["details"]
 
+    @pytest.mark.parametrize("field", ["level", "is_free", "instructor", "ordering", "limit"])
+    def test_empty_typed_parameters_are_400(self, api_client, field):
+        # An enum, a boolean, a UUID or an integer is never "": not a silent "no filter".
+        body = assert_error(api_client.get(f"/v1/courses?{field}="), 400, "validation_error")
+        assert field in body["details"]
+
+    def test_empty_search_text_means_no_filter(self, api_client):
+        CourseFactory(title="Pandas")
+        response = api_client.get("/v1/courses?q=&category=&cursor=")
+        assert [item["title"] for item in response.json()["results"]] == ["Pandas"]
+
     def test_bad_cursor_and_limit_are_400(self, api_client):
         assert_error(api_client.get("/v1/courses?cursor=garbage"), 400, "validation_error")
         assert_error(api_client.get("/v1/courses?limit=0"), 400, "validation_error")
@@ -282,6 +293,9 @@ class TestCategories:
         second = api_client.get(f"/v1/categories?limit=2&cursor={first['next_cursor']}").json()
         assert [item["slug"] for item in second["results"]] == ["c0"]
         assert second["next_cursor"] is None
+
+    def test_empty_limit_is_400(self, api_client):
+        assert_error(api_client.get("/v1/categories?limit="), 400, "validation_error")
 
 
 class TestResources:

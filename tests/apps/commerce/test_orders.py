@@ -71,6 +71,11 @@ class TestList:
     def test_bad_cursor_is_400(self, user_client):
         assert user_client.get("/v1/orders?cursor=garbage").status_code == 400
 
+    def test_empty_limit_is_400(self, user_client):
+        # The schema documents an integer; "" is not one (nor "the default").
+        response = user_client.get("/v1/orders?limit=")
+        assert response.status_code == 400 and "limit" in response.json()["details"]
+
     def test_anonymous_is_401(self, api_client):
         assert api_client.get("/v1/orders").status_code == 401
 
@@ -257,3 +262,20 @@ class TestOrderListService:
         order = OrderFactory(total=Decimal("0.00"), discount=Decimal("49.00"))
         order_services.order_refund(actor=staff, order_id=order.pk, reason="")
         assert not Payment.objects.exists() and not SandboxCharge.objects.exists()
+
+
+def test_schema_lists_the_status_values(api_client):
+    schemas = api_client.get("/v1/schema?format=json").json()["components"]["schemas"]
+
+    def values(component, field):
+        ref = schemas[component]["properties"][field]
+        ref = ref.get("$ref") or ref["oneOf"][0]["$ref"]
+        return set(schemas[ref.rsplit("/", 1)[1]]["enum"])
+
+    assert values("OrderOutput", "status") == {"pending", "paid", "failed", "refunded"}
+    assert (
+        values("SponsorOutput", "status")
+        == values("SponsorshipOutput", "status")
+        == {"pending", "approved", "rejected"}
+    )
+    assert values("SponsorOutput", "my_role") == {"owner", "member"}

@@ -108,6 +108,14 @@ class TestApply:
         response = user_client.post("/v1/sponsors", {**APPLICATION, "contact_email": "nope"}, format="json")
         assert response.status_code == 400 and "contact_email" in response.json()["details"]
 
+    @pytest.mark.parametrize(
+        "website", ["nope", "mailto:grants@acme.test", "https://" + ".".join(["a" * 60] * 5) + ".test"]
+    )
+    def test_website_django_cannot_validate_as_a_url_is_400(self, user_client, website):
+        # The schema says `format: uri`; the server also needs http(s)/ftp(s) and a host of at most 253 characters.
+        response = user_client.post("/v1/sponsors", {**APPLICATION, "website": website}, format="json")
+        assert response.status_code == 400 and "website" in response.json()["details"]
+
 
 class TestSponsorReview:
     def test_staff_approve_once_and_the_contact_is_emailed(self, staff_user, django_capture_on_commit_callbacks):

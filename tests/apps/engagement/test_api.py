@@ -113,6 +113,11 @@ class TestQuestions:
     def test_bad_cursor_is_400(self, course, learner_client):
         assert_error(learner_client.get(questions_url(course), {"cursor": "garbage"}), 400, "validation_error")
 
+    @pytest.mark.parametrize("parameter", ["lesson", "limit"])
+    def test_empty_lesson_or_limit_is_400(self, course, learner_client, parameter):
+        # The schema documents a UUID and an integer: "" is neither (not "no filter").
+        assert_error(learner_client.get(questions_url(course), {parameter: ""}), 400, "validation_error")
+
     def test_list_costs_the_same_for_5_and_25_questions_with_answers(self, course, learner, learner_client):
         def count_queries():
             with CaptureQueriesContext(connection) as ctx:
@@ -165,6 +170,7 @@ class TestAnswers:
 
     def test_bad_question_filter_is_400(self, course, learner_client):
         assert_error(learner_client.get(answers_url(course), {"question": "nope"}), 400, "validation_error")
+        assert_error(learner_client.get(answers_url(course), {"question": ""}), 400, "validation_error")
 
     def test_question_of_another_course_is_400(self, course, learner_client):
         response = learner_client.post(

@@ -2,6 +2,7 @@
 query counts. Time is frozen at Wednesday 2026-03-25 08:00 UTC (09:00 Berlin)."""
 
 import itertools
+import re
 import uuid
 from datetime import date
 from types import SimpleNamespace
@@ -83,6 +84,8 @@ class TestLabs:
         LabFactory(kind="physical", name="Bench")
         assert [lab["name"] for lab in api_client.get("/v1/labs?kind=virtual").json()["results"]] == ["Cloud"]
         assert_error(api_client.get("/v1/labs?kind=wet"), 400, "validation_error")
+        # The schema documents an enum: an empty kind is invalid too, not "every kind".
+        assert "kind" in assert_error(api_client.get("/v1/labs?kind="), 400, "validation_error")["details"]
 
     def test_detail_has_weekly_hours_and_upcoming_closures(self, api_client):
         lab = LabFactory(hours=[(0, "09:00", "12:00"), (0, "13:00", "17:00"), (4, "10:00", "00:00")])
@@ -102,6 +105,15 @@ class TestLabs:
             {"id": str(closure.id), "starts_on": "2026-04-03", "ends_on": "2026-04-06", "reason": "Easter"}
         ]
         assert body["required_course"] is None
+
+    def test_opening_hours_are_documented_as_hh_mm(self, api_client):
+        # OpenAPI's `format: time` is HH:MM:SS; the API renders HH:MM, and the schema says so.
+        lab = LabFactory(hours=[(0, "09:00", "00:00")])
+        hours = api_client.get(f"/v1/labs/{lab.id}").json()["opening_hours"][0]
+        schema = api_client.get("/v1/schema?format=json").json()["components"]["schemas"]["OpeningHours"]
+        for field in ("opens_at", "closes_at"):
+            assert "format" not in schema["properties"][field]
+            assert re.search(schema["properties"][field]["pattern"], hours[field]), hours[field]
 
     def test_detail_of_unknown_or_inactive_lab_is_not_found(self, api_client, staff_client):
         inactive = LabFactory(is_active=False)
@@ -169,6 +181,8 @@ class TestAvailability:
             "?from=2026-03-27&to=2026-03-26",  # to before from
             "?from=2026-02-30",  # not a date
             "?from=tomorrow",
+            "?from=",  # a date is never empty
+            "?to=",
         ],
     )
     def test_bad_ranges_are_validation_errors(self, api_client, lab, query):
@@ -320,6 +334,9 @@ class TestMyBookings:
         assert [b["start"] for b in rest.json()["results"]] == ["2026-03-26T11:00:00Z"]
         assert user_client.get("/v1/bookings?upcoming=false").json()["results"] == []
         assert_error(user_client.get("/v1/bookings?status=maybe"), 400, "validation_error")
+        # Empty values are not "no filter": the schema documents an enum and a boolean.
+        for query in ("status=", "upcoming=", "upcoming=null", "limit="):
+            assert_error(user_client.get(f"/v1/bookings?{query}"), 400, "validation_error")
         assert_error(user_client.get("/v1/bookings?cursor=garbage"), 400, "validation_error")
 
     def test_needs_a_signed_in_user(self, api_client):

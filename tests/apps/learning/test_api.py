@@ -134,6 +134,8 @@ class TestReadAndCancel:
     def test_list_validates_status_and_cursor(self, user_client):
         assert_error(user_client.get("/v1/enrollments?status=paused"), 400, "validation_error")
         assert_error(user_client.get("/v1/enrollments?cursor=zzz"), 400, "validation_error")
+        # An empty status is not one of the documented values (nor "every status").
+        assert "status" in assert_error(user_client.get("/v1/enrollments?status="), 400, "validation_error")["details"]
 
     def test_list_is_paginated_with_constant_queries(self, user, user_client, django_assert_num_queries):
         courses = CourseFactory.create_batch(5)
@@ -250,6 +252,13 @@ class TestProgress:
         response = user_client.patch(f"/v1/enrollments/{enrollment_id}/progress", {"completed": "x"}, format="json")
         body = assert_error(response, 400, "validation_error")
         assert set(body["details"]) == {"lesson_id", "completed"}
+
+    def test_patch_body_fields_are_required_as_documented(self, api_client, user_client, setup):
+        _, _, enrollment_id = setup
+        response = user_client.patch(f"/v1/enrollments/{enrollment_id}/progress", {}, format="json")
+        assert set(assert_error(response, 400, "validation_error")["details"]) == {"lesson_id", "completed"}
+        schema = api_client.get("/v1/schema?format=json").json()["components"]["schemas"]
+        assert set(schema["ProgressUpdateInputRequest"]["required"]) == {"lesson_id", "completed"}
 
 
 def test_schema_documents_the_endpoints(api_client):
