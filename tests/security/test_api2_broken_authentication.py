@@ -3,11 +3,14 @@
 Only well-formed, unexpired HS256 access tokens signed with the JWT signing
 key, for an active user, authenticate (SPEC 3.4); refresh tokens rotate and
 die on reuse or logout; password guessing is rate-limited per IP and per email;
-login answers never reveal whether an account exists.
+login answers never reveal whether an account exists; every operation but the
+listed public ones (``ANONYMOUS_OPERATIONS``, with the reason) refuses a caller
+without a token, so a new endpoint is protected unless someone says otherwise.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import timedelta
 
@@ -16,6 +19,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from jwt.warnings import InsecureKeyLengthWarning
 from rest_framework.test import APIClient
 
@@ -179,3 +183,57 @@ def test_login_does_not_reveal_which_accounts_exist(api_client):
     )
     first, second = assert_error(wrong_password, 401, "invalid_credentials"), unknown_email.json()
     assert (first["code"], first["message"]) == (second["code"], second["message"])
+
+
+# --- Every endpoint but the public ones needs a token --------------------------------------
+
+# "<METHOD> <route>" -> why anyone may call it without a token (SPEC 3.4).
+ANONYMOUS_OPERATIONS: dict[str, str] = {
+    "POST /v1/auth/register": "signing up",
+    "POST /v1/auth/login": "signing in",
+    "POST /v1/auth/refresh": "the refresh token is the credential",
+    "POST /v1/auth/logout": "the refresh token is the credential",
+    "GET /v1/courses": "the public catalogue",
+    "GET /v1/courses/{course_id}": "the public catalogue (drafts are 404)",
+    "GET /v1/categories": "the public catalogue",
+    "GET /v1/labs": "labs are browsed before signing up",
+    "GET /v1/labs/{lab_id}": "labs are browsed before signing up",
+    "GET /v1/labs/{lab_id}/availability": "seat counts only, never who booked",
+    "GET /v1/sponsors": "approved sponsors are public",
+    "GET /v1/sponsors/{sponsor_id}": "approved sponsors are public (others 404)",
+}
+
+_PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
+
+
+def _operations() -> list[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method != "parameters"
+    )
+
+
+@pytest.mark.parametrize(("method", "route"), _operations(), ids=lambda value: value)
+def test_only_the_public_operations_serve_anonymous_callers(api_client, method, route):
+    # given no token at all (and well-formed but unknown ids, an empty JSON body, an idempotency key)
+    response = api_client.generic(
+        method,
+        re.sub(r"\{[^}]+\}", _PLACEHOLDER_ID, route),
+        data="{}",
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="anonymous-probe",
+    )
+    if f"{method} {route}" in ANONYMOUS_OPERATIONS:
+        # then a public operation answers on its merits (200, 400, 404...), never "sign in"
+        assert response.status_code != 401, response.content[:300]
+    else:
+        # then everything else asks for a token before looking at anything
+        assert_error(response, 401, "not_authenticated")
+
+
+def test_every_anonymous_operation_exists():
+    stale = set(ANONYMOUS_OPERATIONS) - {f"{method} {route}" for method, route in _operations()}
+    assert not stale, f"remove from ANONYMOUS_OPERATIONS: {sorted(stale)}"

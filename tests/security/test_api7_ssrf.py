@@ -9,31 +9,59 @@ The server never fetches a URL a client supplied. Two guards keep it so:
    an HTTP client, and each says where its URL comes from (settings, never
    request data).
 
-Today nothing makes outbound HTTP calls and no request field is a URL. When a
-payment or AI provider client lands, add its module with the reason.
+3. Model inspection: every stored column that holds a URL (``URLField`` or a
+   URL-ish name) is in ``STORED_URL_COLUMNS`` with who writes it and why the
+   server never requests it (resources are written in the admin, so they never
+   show up as API request fields).
+
+Today the only outbound HTTP client is the payment provider
+(``PAYMENT_PROVIDER=http``), whose URL is a setting. The AI provider
+(apps/ai_orchestration/providers/openai.py, branch ``ai``) adds a row when it
+is merged.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from decimal import Decimal
 from pathlib import Path
 
+from django.apps import apps
+from django.db import models
 from drf_spectacular.generators import SchemaGenerator
 
+from apps.commerce import payments
 from config.env import BASE_DIR
 
 _URLISH = re.compile(r"(^|_)(url|uri|href|link|website|webhook|callback|endpoint|host|domain|redirect)s?($|_)")
 
 # "<Component>.<field>" or "<METHOD> <path> <parameter>" -> why it is safe.
 STORED_URL_FIELDS: dict[str, str] = {
-    # "SponsorApplicationRequest.website": "shown to staff as a link; the server never requests it",
+    "SponsorInputRequest.website": (
+        "POST /v1/sponsors: stored on the Sponsor and shown as text (API) or a link (admin); "
+        "no code path requests it (only apps/commerce/payments.py imports an HTTP client)"
+    ),
+}
+
+# "<app_label>.<Model>.<field>" -> who writes it and why the server never requests it.
+STORED_URL_COLUMNS: dict[str, str] = {
+    "commerce.Sponsor.website": "the applicant's site (POST /v1/sponsors); displayed, never fetched",
+    "catalog.Resource.url": (
+        "a course resource link written by staff in the course admin; handed to enrolled learners "
+        "as-is (GET /v1/courses/{id}/resources), never fetched or previewed by the server"
+    ),
 }
 
 # Module path (relative to the repo) -> where its URLs come from.
 OUTBOUND_HTTP_MODULES: dict[str, str] = {
-    # "apps/commerce/payments.py": "PAYMENT_BASE_URL from settings",
-    # "apps/ai_orchestration/providers.py": "AI_BASE_URL from settings",
+    "apps/commerce/payments.py": (
+        "HttpPaymentProvider posts to settings.PAYMENT_BASE_URL + a fixed path (/charges, /refunds), "
+        "with timeout=PAYMENT_TIMEOUT_SECONDS; request data only fills the JSON body"
+    ),
+    "deltalabs/tasks.py": "imports socket for socket.gethostname() in the worker ping; opens no connection",
+    # When branch `ai` is merged:
+    # "apps/ai_orchestration/providers/openai.py": "settings.AI_BASE_URL + /chat/completions, timeout=AI_TIMEOUT_SECONDS",
 }
 
 HTTP_CLIENTS = {"httpx", "requests", "urllib.request", "urllib3", "http.client", "aiohttp", "pycurl", "socket"}
@@ -103,3 +131,45 @@ def _http_importers() -> set[str]:
 def test_only_known_modules_make_outbound_http_calls():
     unexplained = sorted(_http_importers() - set(OUTBOUND_HTTP_MODULES))
     assert not unexplained, f"add to OUTBOUND_HTTP_MODULES, with where the URL comes from: {unexplained}"
+
+
+def test_only_known_modules_are_listed():
+    # The reverse: an entry whose module no longer imports an HTTP client is stale.
+    stale = sorted(set(OUTBOUND_HTTP_MODULES) - _http_importers())
+    assert not stale, f"remove from OUTBOUND_HTTP_MODULES: {stale}"
+
+
+def _url_columns() -> set[str]:
+    found = set()
+    for model in apps.get_models():
+        if not model.__module__.startswith("apps."):
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.URLField) or _URLISH.search(field.name):
+                found.add(f"{model._meta.app_label}.{model.__name__}.{field.name}")
+    return found
+
+
+def test_every_stored_url_is_explained():
+    columns = _url_columns()
+    assert sorted(columns - set(STORED_URL_COLUMNS)) == [], "document in STORED_URL_COLUMNS why it is never fetched"
+    assert sorted(set(STORED_URL_COLUMNS) - columns) == [], "stale STORED_URL_COLUMNS entries"
+
+
+def test_the_payment_provider_calls_only_its_configured_url(settings, fake_upstream):
+    """The provider's URL is the setting plus a fixed path; nothing a client
+    sends (the card token, the description) changes where the request goes."""
+    settings.PAYMENT_PROVIDER = "http"
+    settings.PAYMENT_BASE_URL = fake_upstream.url + "/gateway"
+    settings.PAYMENT_API_KEY = "sk_test_ssrf"
+    fake_upstream.reply(json={"id": "ch_1", "status": "succeeded", "amount": "49.00", "currency": "USD"})
+    provider = payments.get_provider()
+    provider.charge(
+        amount=Decimal("49.00"),
+        currency="USD",
+        token="http://169.254.169.254/latest/meta-data/",
+        idempotency_key="k-1",
+        description="http://internal.example/",
+    )
+    (recorded,) = fake_upstream.requests
+    assert (recorded.method, recorded.path) == ("POST", "/gateway/charges")

@@ -142,7 +142,9 @@ class TestCors:
         assert response.get("Access-Control-Allow-Credentials") != "true"
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/v1/users/me", "/v1/schema", "/admin/login/", "/v1/no-such-route"])
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/v1/users/me", "/v1/courses", "/v1/cart", "/v1/schema", "/admin/login/", "/v1/no-such-route"]
+)
 def test_hardening_headers_on_every_kind_of_response(path):
     response = Client().get(path)
     assert response["X-Content-Type-Options"] == "nosniff"

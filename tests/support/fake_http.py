@@ -36,6 +36,7 @@ class ScriptedReply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0  # seconds between body bytes: a provider that never stalls long enough to time out
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,10 @@ class FakeUpstream:
         body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
+        drip: float = 0.0,
     ) -> FakeUpstream:
-        """Queue one reply: ``json`` (serialized), or raw ``body`` (e.g. malformed JSON)."""
+        """Queue one reply: ``json`` (serialized), or raw ``body`` (e.g. malformed JSON).
+        ``delay`` waits before answering; ``drip`` sends the body one byte at a time."""
         if json is not None:
             payload = jsonlib.dumps(json).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
@@ -78,11 +81,16 @@ class FakeUpstream:
             payload = body.encode() if isinstance(body, str) else (body or b"")
             headers = headers or {}
         with self._lock:
-            self._replies.append(ScriptedReply(status=status, body=payload, headers=headers, delay=delay))
+            self._replies.append(ScriptedReply(status=status, body=payload, headers=headers, delay=delay, drip=drip))
         return self
 
     def slow(self, seconds: float, **kwargs) -> FakeUpstream:
         return self.reply(delay=seconds, **{"json": {}, **kwargs})
+
+    def dripping(self, seconds_per_byte: float, **kwargs) -> FakeUpstream:
+        """Headers at once, then the body one byte every ``seconds_per_byte``:
+        each read is quick, the whole answer is slow (a per-read timeout never fires)."""
+        return self.reply(drip=seconds_per_byte, **{"json": {}, **kwargs})
 
     def malformed_json(self, status: int = 200) -> FakeUpstream:
         return self.reply(
@@ -120,7 +128,13 @@ class FakeUpstream:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(scripted.body)))
                     self.end_headers()
-                    self.wfile.write(scripted.body)
+                    if scripted.drip:
+                        for index in range(len(scripted.body)):
+                            self.wfile.write(scripted.body[index : index + 1])
+                            self.wfile.flush()
+                            time.sleep(scripted.drip)
+                    else:
+                        self.wfile.write(scripted.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout): exactly what slow replies test
 
