@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.ai_orchestration.models import Conversation, Message, ToolCall
 from apps.ai_orchestration.services import MAX_MESSAGE_CHARS
+from apps.ai_orchestration.tools import REGISTRY
 
 
 class ChatInput(serializers.Serializer):
@@ -26,8 +27,10 @@ class ChatOutput(serializers.Serializer):
 
 
 class ExecuteInput(serializers.Serializer):
-    tool = serializers.CharField(max_length=64)
-    arguments = serializers.JSONField(required=False, default=dict, help_text="A JSON object; see GET /v1/ai/tools.")
+    # The schema lists every tool; which of them the caller may use is the
+    # service's decision (GET /v1/ai/tools), answered like an unknown tool.
+    tool = serializers.ChoiceField(choices=REGISTRY.names())
+    arguments = serializers.DictField(required=False, default=dict, help_text="A JSON object; see GET /v1/ai/tools.")
 
 
 class ExecuteOutput(serializers.Serializer):

@@ -75,7 +75,13 @@ POSITIVE_BODY_FIXUPS: dict[tuple[str, str], Callable[[dict], None]] = {
 
 # (METHOD, path template) -> (extra statuses a schema-valid request may get, why).
 # Widens only the positive_data_acceptance check of that one operation.
-SEMANTIC_REJECTIONS: dict[tuple[str, str], tuple[list[str], str]] = {}
+SEMANTIC_REJECTIONS: dict[tuple[str, str], tuple[list[str], str]] = {
+    ("POST", "/v1/ai/execute"): (
+        ["400"],
+        "arguments are checked against the chosen tool's own JSON Schema (GET /v1/ai/tools), "
+        "and a tool the caller may not use answers like an unknown one",
+    ),
+}
 
 _POSITIVE_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
