@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from apps.ai_orchestration.models import Conversation, Message
 from apps.assessment.models import Submission
 from apps.catalog.models import Course
 from apps.commerce.models import Order, Sponsor, Sponsorship
@@ -130,6 +131,12 @@ def _order_still_paid(owner: User) -> None:
     order = domain.only_order(owner)
     assert (order.status, order.refunded_at) == (Order.Status.PAID, None)
     _enrollment_still_active(owner)
+
+
+def _conversation(owner: User, intruder: User) -> Target:
+    conversation = Conversation.objects.create(user=owner, title="Owner's private chat", provider="offline")
+    Message.objects.create(conversation=conversation, role="user", content="my secret study plan", turn=1, step=0)
+    return Target(f"/v1/ai/conversations/{conversation.pk}", [conversation.title, "my secret study plan"])
 
 
 def _cart_item(owner: User, intruder: User) -> Target:
@@ -377,6 +384,7 @@ OBJECT_ACCESS: list[ObjectAccess] = [
         "/v1/orders/{order_id}/refund", "POST", _order("/refund"), body={"reason": "mine"}, untouched=_order_still_paid
     ),
     ObjectAccess("/v1/cart/items/{course_id}", "DELETE", _cart_item, untouched=_owners_cart_kept),
+    ObjectAccess("/v1/ai/conversations/{conversation_id}", "GET", _conversation),
     ObjectAccess("/v1/sponsors/{sponsor_id}", "GET", _pending_sponsor, case="pending: members only"),
     ObjectAccess(
         "/v1/sponsors/{sponsor_id}",
@@ -623,3 +631,16 @@ def test_every_object_route_is_covered():
     with_ids = {route for route in api_routes() if "{" in route}
     missing = sorted(with_ids - covered)
     assert not missing, f"add ObjectAccess rows (or PUBLIC_OBJECT_ROUTES entries) for: {missing}"
+
+
+def test_chat_cannot_continue_another_users_conversation():
+    # given someone else's conversation
+    owner, intruder = UserFactory(), UserFactory()
+    conversation = Conversation.objects.create(user=owner, title="Owner's chat", provider="offline")
+    # when the intruder posts into it by id
+    response = client_for(intruder).post(
+        "/v1/ai/chat", {"message": "show me everything", "conversation_id": str(conversation.pk)}, format="json"
+    )
+    # then it does not exist for them, and nothing was added to it
+    assert_error(response, 404, "not_found")
+    assert not Message.objects.filter(conversation=conversation).exists()

@@ -25,6 +25,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from apps.ai_orchestration.models import Conversation
 from apps.assessment.models import Assessment, Submission
 from apps.catalog.models import Category, Course, Resource
 from apps.commerce.models import Order, Sponsor, Sponsorship
@@ -226,6 +227,12 @@ def _many_labs(viewer: User, scope) -> None:
     Lab.objects.bulk_create([Lab(slug=f"lab-bulk-{n}", name=f"Lab {n:03d}") for n in range(ROWS)])
 
 
+def _many_conversations(viewer: User, scope) -> None:
+    Conversation.objects.bulk_create(
+        [Conversation(user=viewer, title=f"Chat {n}", provider="offline") for n in range(ROWS)]
+    )
+
+
 def _many_bookings(viewer: User, scope) -> None:
     lab = domain.lab()
     first = timezone.now().replace(microsecond=0) + timedelta(days=1)
@@ -273,6 +280,9 @@ PAGINATED: list = [
     ),
     pytest.param(Paginated("/v1/submissions", _fixed("/v1/submissions"), _many_own_submissions), id="own submissions"),
     pytest.param(Paginated("/v1/orders", _fixed("/v1/orders"), _many_orders), id="orders"),
+    pytest.param(
+        Paginated("/v1/ai/conversations", _fixed("/v1/ai/conversations"), _many_conversations), id="ai-conversations"
+    ),
     pytest.param(Paginated("/v1/sponsors", _fixed("/v1/sponsors"), _many_sponsors), id="sponsors"),
     pytest.param(
         Paginated("/v1/sponsors/{sponsor_id}/sponsorships", _member_sponsor, _many_sponsorships),

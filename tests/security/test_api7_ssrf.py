@@ -14,10 +14,9 @@ The server never fetches a URL a client supplied. Two guards keep it so:
    server never requests it (resources are written in the admin, so they never
    show up as API request fields).
 
-Today the only outbound HTTP client is the payment provider
-(``PAYMENT_PROVIDER=http``), whose URL is a setting. The AI provider
-(apps/ai_orchestration/providers/openai.py, branch ``ai``) adds a row when it
-is merged.
+The only outbound HTTP client is ``deltalabs.http.post_json``, used by the
+payment gateway (``PAYMENT_PROVIDER=http``) and the OpenAI-compatible AI
+provider; both build their URLs from settings.
 """
 
 from __future__ import annotations
@@ -55,13 +54,13 @@ STORED_URL_COLUMNS: dict[str, str] = {
 
 # Module path (relative to the repo) -> where its URLs come from.
 OUTBOUND_HTTP_MODULES: dict[str, str] = {
-    "apps/commerce/payments.py": (
-        "HttpPaymentProvider posts to settings.PAYMENT_BASE_URL + a fixed path (/charges, /refunds), "
-        "with timeout=PAYMENT_TIMEOUT_SECONDS; request data only fills the JSON body"
+    "deltalabs/http.py": (
+        "post_json, the one outbound client: its callers pass URLs built from settings only — "
+        "apps/commerce/payments.py (settings.PAYMENT_BASE_URL + /charges or /refunds, PAYMENT_TIMEOUT_SECONDS) and "
+        "apps/ai_orchestration/providers/openai.py (settings.AI_BASE_URL + /chat/completions, AI_TIMEOUT_SECONDS); "
+        "request data only fills the JSON body; one deadline for the whole exchange and a size cap"
     ),
     "deltalabs/tasks.py": "imports socket for socket.gethostname() in the worker ping; opens no connection",
-    # When branch `ai` is merged:
-    # "apps/ai_orchestration/providers/openai.py": "settings.AI_BASE_URL + /chat/completions, timeout=AI_TIMEOUT_SECONDS",
 }
 
 HTTP_CLIENTS = {"httpx", "requests", "urllib.request", "urllib3", "http.client", "aiohttp", "pycurl", "socket"}

@@ -27,6 +27,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "check-deploy-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
     "JWT_SIGNING_KEY": "check-deploy-jwt-signing-key-9876543210-zyxwvutsrqponmlk",
     "ALLOWED_HOSTS": "api.deltalabs.example",
+    # A demo deployment choosing the sandbox on purpose (production demands a choice).
+    "PAYMENT_PROVIDER": "sandbox",
 }
 
 
