@@ -72,10 +72,17 @@ class LessonInline(admin.StackedInline):
     classes = ("collapse",)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "section":
-            course_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-            kwargs["queryset"] = Section.objects.filter(course_id=course_id) if course_id else Section.objects.none()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name != "section":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        course_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        kwargs["queryset"] = Section.objects.filter(course_id=course_id) if course_id else Section.objects.none()
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        # Every lesson form offers the same sections: read them once per page,
+        # not once per lesson (the page would grow a query per lesson).
+        if not hasattr(request, "_lesson_section_choices"):
+            request._lesson_section_choices = list(field.choices)
+        field.choices = request._lesson_section_choices
+        return field
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "content":

@@ -195,3 +195,30 @@ def test_section_admin_sets_the_lesson_course(admin_client):
     assert response.status_code == 302, response.content
     assert Lesson.objects.get().course_id == section.course_id
     assert Section.objects.get(pk=section.pk).course_id == section.course_id
+
+
+def _course_change_form_queries(sections: int) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories.catalog import CourseFactory, LessonFactory, SectionFactory
+    from tests.factories.identity import StaffFactory
+
+    course = CourseFactory()
+    for position in range(sections):
+        section = SectionFactory(course=course, position=position)
+        for lesson_position in range(3):
+            LessonFactory(section=section, course=course, position=lesson_position)
+    browser = Client()
+    browser.force_login(StaffFactory(is_superuser=True))
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get(f"/admin/catalog/course/{course.pk}/change/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_course_change_form_does_not_grow_with_the_outline():
+    # The lessons' section picker is read once per page, not once per lesson.
+    assert _course_change_form_queries(8) <= _course_change_form_queries(1)
