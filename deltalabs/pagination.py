@@ -105,7 +105,20 @@ def _after(keys: list[SortKey], values: list[Any]) -> Q:
             terms.append(prefix & beyond)
         prefix &= _equal(key, value)
     # The primary key is never NULL, so at least one term exists.
-    return reduce(operator.or_, terms)
+    after = reduce(operator.or_, terms)
+    # Redundant but decisive for the planner: a plain range on the first sort
+    # key lets the database seek into its index instead of scanning from the
+    # start, so deep pages cost what page 1 costs.
+    return _first_key_bound(keys[0], values[0]) & after
+
+
+def _first_key_bound(key: SortKey, value: Any) -> Q:
+    if value is None:
+        return Q(**{f"{key.name}__isnull": True})
+    bound = Q(**{f"{key.name}__{'lte' if key.descending else 'gte'}": value})
+    if key.nullable:
+        bound |= Q(**{f"{key.name}__isnull": True})
+    return bound
 
 
 def _to_json(value: Any) -> Any:
