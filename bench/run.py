@@ -880,24 +880,21 @@ def render_markdown(report: dict) -> str:
         )
     machine, config = report["machine"], report["config"]
     before, after = machine["load_average_before"], machine["load_average_after"]
-    lines.append("")
-    lines.append(
-        f"{report['generated_at']} on {machine['cpus']} x {machine['cpu']} (load average {before[0]} before the "
-        f"run, {after[0]} after); {config['server']}; {config['load_generator']}; "
+    notes = [
+        f"{report['generated_at']} on {machine['cpus']} x {machine['cpu']}, load average {before[0]} before the "
+        f"run and {after[0]} after; {config['server']}; {config['load_generator']}; "
         f"{config['seconds_per_row']:g} s per row; seed `{config['seed_size']}`; whole run {report['took_seconds']:g} s."
-    )
+    ]
     ceilings = [row["ceiling_rps"] for row in report["results"]]
     if ceilings:
-        lines.append(
+        notes.append(
             f"Ratio: req/s divided by `GET /healthz` on the same server just before and after the row "
-            f"(ranged {min(ceilings):.0f}-{max(ceilings):.0f} req/s during this run)."
+            f"(it ranged {min(ceilings):.0f}-{max(ceilings):.0f} req/s during this run)."
         )
-    lines += report["notes"]
+    notes += report["notes"]
     if report["skipped"]:
-        lines.append(
-            "Not measured: " + "; ".join(f"`{row['name']}` ({row['reason']})" for row in report["skipped"]) + "."
-        )
-    return "\n".join(lines)
+        notes.append("Not measured: " + "; ".join(f"`{row['name']}` ({row['reason']})" for row in report["skipped"]))
+    return "\n".join([*lines, "", *(f"- {note}" for note in notes)])
 
 
 def render_chart(results: list[Result], path: Path, report: dict) -> None:
