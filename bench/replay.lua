@@ -5,7 +5,9 @@
 -- Thread t of n sends lines t, t+n, t+2n, ... so no two requests share a line
 -- (fresh users and Idempotency-Keys stay fresh). When a thread runs past the
 -- end it starts over and counts a wrap: bench/run.py flags rows whose unique
--- requests ran out. done() prints one JSON line with the run's numbers.
+-- requests ran out. Every answer's status is counted (wrk itself only counts
+-- statuses >= 400), so bench/run.py can insist on exactly 200 or 201.
+-- done() prints one JSON line with the run's numbers.
 
 local thread_count = 0
 local threads = {}
@@ -47,6 +49,7 @@ function init(args)
   first = ((thread_id - 1) % #requests) + 1
   index = first
   wrapped = 0
+  statuses = {}
 end
 
 function request()
@@ -59,15 +62,27 @@ function request()
   return prepared
 end
 
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
 function done(summary, latency, _)
   local wraps = 0
+  local totals = {}
   for _, thread in ipairs(threads) do
     wraps = wraps + thread:get("wrapped")
+    for status, count in pairs(thread:get("statuses")) do
+      totals[status] = (totals[status] or 0) + count
+    end
+  end
+  local counted = {}
+  for status, count in pairs(totals) do
+    table.insert(counted, string.format('"%d": %d', status, count))
   end
   io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "non_2xx_3xx": %d, ' ..
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "statuses": {%s}, ' ..
     '"socket_errors": %d, "timeouts": %d, "wraps": %d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write,
+    table.concat(counted, ", "), summary.errors.connect + summary.errors.read + summary.errors.write,
     summary.errors.timeout, wraps))
 end

@@ -2,26 +2,40 @@
 
 1. Migrates and seeds (``seed --size medium``) a fresh SQLite database
    (``var/bench.sqlite3``) under the production settings, with Redis for the
-   cache, rate limits and idempotency records (``redis://127.0.0.1:6379/8``;
-   a private redis-server is started when none answers).
-2. Starts gunicorn (``config.wsgi``, sync workers) on 127.0.0.1 only.
-3. For each row of ``ENDPOINTS`` whose route exists, prepares its requests
-   (fresh users, tokens, Idempotency-Keys, ids found through the API), then
-   drives the server with ``wrk`` from a second process for ``BENCH_SECONDS``.
-4. Prints one table (req/s, p50, p99, ratio to /healthz measured in the same
-   run) and writes ``bench/results/latest.{json,md,png}``.
+   cache, rate limits, idempotency records and the Celery broker
+   (``redis://127.0.0.1:6379/8``; a private redis-server is started when none
+   answers).
+2. Starts gunicorn (``config.wsgi``, sync workers) on 127.0.0.1 only; rows
+   with ``server_env`` (the uncached course list) get their own server.
+3. For each row of ``ENDPOINTS``: prepares its requests in this process,
+   through the ORM and the services (fresh users and tokens, carts, free lab
+   seats, a real deep cursor found by paging), never through the server being
+   measured; sends one probe request in-process (counting its SQL statements)
+   and one smoke request to the server; then drives the server with ``wrk``
+   from a second process for ``BENCH_SECONDS`` (GETs after a warm-up).
+4. Prints one table (req/s, p50, p99, ratio to /healthz, SQL statements per
+   request) and writes ``bench/results/latest.{json,md,png}``. The ratio
+   divides a row's req/s by /healthz measured on the same server for
+   ``BENCH_CEILING_SECONDS`` right before and right after the row (their
+   mean): load from other work on a shared machine then skews the row and its
+   ceiling alike.
+
+Every answer must have the row's status (200, or 201 for creations); rows
+with another status, socket errors, timeouts or too few fresh requests make
+the run exit non-zero.
 
 Rate limits are raised for the run (the limiter still counts every request in
 Redis; it just never refuses): the bench measures throughput, not the limiter.
 
-Adding a row: an ``Endpoint`` with its route template (the row is skipped
-until that route exists) and a ``prepare(bench, count)`` returning the
-requests to replay. Rows with ``unique=True`` (mutations) get one fresh
-request per call, sized from the /healthz rate; running out is flagged.
+Adding a row: an ``Endpoint`` with its route template, expected status and a
+``prepare(bench, count)`` returning the requests to replay. Rows with
+``unique=True`` (mutations) get one fresh request per call, sized from the
+rate of ``SIZING_ROW``; running out is flagged.
 
-Knobs (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2), BENCH_SIZE
-(medium), BENCH_WORKERS (2 x CPUs), BENCH_CONNECTIONS (2 x workers),
-BENCH_PORT (8765), BENCH_REDIS_URL (redis://127.0.0.1:6379/8).
+Knobs (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
+BENCH_CEILING_SECONDS (2), BENCH_SIZE (medium), BENCH_WORKERS (2 x CPUs),
+BENCH_CONNECTIONS (2 x workers), BENCH_PORT (8765), BENCH_REDIS_URL
+(redis://127.0.0.1:6379/8).
 """
 
 from __future__ import annotations
@@ -37,7 +51,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -50,6 +65,7 @@ HOST = "127.0.0.1"
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
+CEILING_SECONDS = float(os.environ.get("BENCH_CEILING_SECONDS", "2"))
 SIZE = os.environ.get("BENCH_SIZE", "medium")
 CPUS = os.cpu_count() or 1
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * CPUS)))
@@ -57,6 +73,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", str(2 * WORKERS)))
 WRK_THREADS = max(1, min(2, CPUS))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 DATABASE_FILE = VAR / "bench.sqlite3"
+DEEP_PAGE = 500  # the course list page measured through a real cursor
 
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -90,7 +107,7 @@ class Request:
 
 
 class SetupError(Exception):
-    """The seed lacks what a row needs; the row is skipped with this reason."""
+    """The row cannot be prepared (or its probe request failed); the run fails."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +115,11 @@ class Endpoint:
     name: str
     route: str  # route template; the row runs once it resolves
     prepare: Callable[[Bench, int], list[Request]]
+    expect: int = 200  # every answer must have this status
     unique: bool = False  # every request must be fresh (mutations)
-    max_requests: int = 60_000  # cap on prepared unique requests
+    max_requests: int = 12_000  # cap on prepared unique requests
     server_env: tuple[tuple[str, str], ...] = ()  # extra server settings for this row
+    verify: Callable[[Bench], str | None] | None = None  # after the run: a problem, or None
 
 
 @dataclass
@@ -110,36 +129,33 @@ class Result:
     rps: float
     p50_ms: float
     p99_ms: float
-    ratio: float | None = None
-    non_2xx_3xx: int = 0
+    ratio: float | None = None  # rps / ceiling_rps
+    ceiling_rps: float | None = None  # /healthz around this row (mean of just before and just after)
+    sql_per_request: int | None = None
+    prepared: int | None = None  # fresh requests prepared (unique rows)
+    statuses: dict[str, int] = field(default_factory=dict)
+    unexpected_statuses: int = 0
     socket_errors: int = 0
     timeouts: int = 0
     ran_out_of_requests: bool = False
+    problem: str | None = None
 
 
 class Bench:
-    """What ``prepare`` functions get: the server's URL and helpers."""
+    """What ``prepare`` functions get: the server's URL, the bench's own data, and
+    the rates measured so far. Everything is prepared in this process, through
+    the ORM and the services, never through the server being measured."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.http = httpx.Client(base_url=base_url, timeout=30)
         self.run_id = uuid.uuid4().hex[:8]
+        self.rates: dict[str, float] = {}
+        self.notes: list[str] = []
         self._user_counter = 0
-
-    def get(self, path: str, token: str | None = None, **params) -> dict:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.http.get(path, params=params or None, headers=headers)
-        if response.status_code != 200:
-            raise SetupError(f"GET {path} answered {response.status_code}: {response.text[:200]}")
-        return response.json()
-
-    def post(self, path: str, body: dict, token: str) -> dict:
-        response = self.http.post(
-            path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
-        )
-        if response.status_code >= 300:
-            raise SetupError(f"POST {path} answered {response.status_code}: {response.text[:200]}")
-        return response.json() if response.content else {}
+        self._catalogue_ready = False
+        self.catalogue: dict[str, int] = {}
+        self.list_version: str | None = None  # the course-list cache namespace of the uncached rows
 
     def fresh_users(self, count: int, *, refresh: bool = False) -> list[tuple[object, str]]:
         """``count`` new learners (bulk-inserted), each with an access token
@@ -156,13 +172,74 @@ class Bench:
             User(email=f"bench-{self.run_id}-{n}@bench.deltalabs.example", display_name=f"Bench {n}", password=password)
             for n in range(start, start + count)
         ]
-        for offset in range(0, len(users), 2000):
-            User.objects.bulk_create(users[offset : offset + 2000])
+        User.objects.bulk_create(users, batch_size=2000)
         pairs = [(user, tokens_for(user)) for user in users]
         return [(user, tokens.refresh if refresh else tokens.access) for user, tokens in pairs]
 
     def token(self) -> str:
         return self.fresh_users(1)[0][1]
+
+    def grow_catalogue(self) -> None:
+        """Bulk-insert published courses (two seeded instructors each) until the
+        public list has ``DEEP_PAGE`` full pages and one more, once per run."""
+        if self._catalogue_ready:
+            return
+        from django.conf import settings
+        from django.utils import timezone
+
+        from apps.catalog.models import Category, Course, CourseInstructor
+        from apps.identity.models import User
+        from apps.identity.seeding import instructor_email
+        from deltalabs.seeding import SCALES
+
+        wanted = (DEEP_PAGE + 1) * settings.PAGINATION_DEFAULT_LIMIT
+        published = Course.objects.filter(status=Course.Status.PUBLISHED).count()
+        missing = max(wanted - published, 0)
+        categories = list(Category.objects.order_by("position").values_list("id", flat=True))
+        instructors = list(
+            User.objects.filter(email__in=[instructor_email(n) for n in range(1, SCALES[SIZE].instructors + 1)])
+            .order_by("email")
+            .values_list("id", flat=True)
+        )
+        now = timezone.now()
+        levels = list(Course.Level.values)
+        prices = [Decimal("0"), Decimal("29.00"), Decimal("49.00"), Decimal("99.00")]
+        courses = [
+            Course(
+                slug=f"bench-{self.run_id}-{n}",
+                title=f"Bench course {n}",
+                summary=f"Bench course {n}: generated so the catalogue has {DEEP_PAGE}+ pages.",
+                description="Generated by bench/run.py.",
+                category_id=categories[n % len(categories)] if categories else None,
+                level=levels[n % len(levels)],
+                price=prices[n % len(prices)],
+                status=Course.Status.PUBLISHED,
+                # Spread over ~3 years, interleaved with the seeded courses.
+                published_at=now - timedelta(days=1 + n % 1000, seconds=n),
+            )
+            for n in range(missing)
+        ]
+        Course.objects.bulk_create(courses, batch_size=2000)
+        links = []
+        for index, course in enumerate(courses if instructors else []):
+            pair = dict.fromkeys(instructors[(index + step) % len(instructors)] for step in (0, 7))
+            links += [CourseInstructor(course=course, user_id=user_id, position=p) for p, user_id in enumerate(pair)]
+        CourseInstructor.objects.bulk_create(links, batch_size=2000)
+        self.catalogue = {"published_courses": published + missing, "added_by_bench": missing}
+        self.notes.append(
+            f"The catalogue was grown to {published + missing} published courses ({missing} bulk-inserted by the "
+            f"bench, two instructors each) so that page {DEEP_PAGE} exists at the default limit "
+            f"{settings.PAGINATION_DEFAULT_LIMIT}; every course row runs on it."
+        )
+        self.forget_course_pages()
+        self._catalogue_ready = True
+
+    def forget_course_pages(self) -> None:
+        """A new list namespace: no cached course page survives."""
+        from apps.catalog import caching
+
+        caching.forget_courses([])
+        self.list_version = caching.list_version()
 
 
 def _json_post(path: str, body: dict, token: str) -> Request:
@@ -178,9 +255,28 @@ def _json_post(path: str, body: dict, token: str) -> Request:
     )
 
 
+def _window_open(course, now) -> bool:
+    return (course.enrollment_opens_at is None or course.enrollment_opens_at <= now) and (
+        course.enrollment_closes_at is None or now < course.enrollment_closes_at
+    )
+
+
+def _seeded_courses(*, free: bool):
+    """Published seeded courses with unlimited seats whose enrollment window is open."""
+    from django.utils import timezone
+
+    from apps.catalog.models import Course
+
+    courses = Course.objects.filter(status=Course.Status.PUBLISHED, capacity__isnull=True).exclude(
+        slug__startswith="bench-"
+    )
+    courses = courses.filter(price=0) if free else courses.filter(price__gt=0)
+    now = timezone.now()
+    return [course for course in courses.order_by("slug") if _window_open(course, now)]
+
+
 # --- Row preparations ---------------------------------------------------------------
-# Domain rows were written against SPEC 4 before their apps landed: check them
-# when the app arrives (ids, filters, seed contents).
+# Rows run in this order; course rows share a catalogue grown for the deep page.
 
 
 def prepare_healthz(bench: Bench, count: int) -> list[Request]:
@@ -200,86 +296,166 @@ def prepare_refresh(bench: Bench, count: int) -> list[Request]:
 
 
 def prepare_course_list(bench: Bench, count: int) -> list[Request]:
+    bench.grow_catalogue()
     return [Request("GET", "/v1/courses")]
 
 
-def _course_pages(bench: Bench, pages: int) -> list[str]:
-    """Cursors of the first ``pages`` pages of the public course list."""
-    cursors, cursor = [], None
-    for _ in range(pages):
-        body = bench.get("/v1/courses", **({"cursor": cursor} if cursor else {}))
-        cursor = body["next_cursor"]
-        if not cursor:
-            break
-        cursors.append(cursor)
-    return cursors
+def prepare_course_list_uncached(bench: Bench, count: int) -> list[Request]:
+    # The server runs with CATALOG_CACHE_SECONDS=0 (every cache write is a
+    # delete); a fresh namespace also hides the pages the cached row stored.
+    bench.grow_catalogue()
+    bench.forget_course_pages()
+    return [Request("GET", "/v1/courses")]
 
 
 def prepare_course_list_deep(bench: Bench, count: int) -> list[Request]:
-    cursors = _course_pages(bench, 499)
-    if not cursors:
-        raise SetupError("the seeded catalogue has a single page")
-    if len(cursors) < 499:
-        print(f"    (the catalogue has {len(cursors) + 1} pages; measuring the last one)")
-    return [Request("GET", f"/v1/courses?cursor={cursors[-1]}")]
+    """The cursor of page ``DEEP_PAGE``, found by paging from the first page
+    (in this process, with the cache off, at the API's default limit)."""
+    from django.conf import settings
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import override_settings
+
+    from apps.catalog import services
+
+    bench.grow_catalogue()
+    cursor = None
+    with override_settings(CATALOG_CACHE_SECONDS=0):
+        for page in range(1, DEEP_PAGE):
+            cursor = services.course_search(
+                actor=AnonymousUser(), cursor=cursor, limit=settings.PAGINATION_DEFAULT_LIMIT
+            ).next_cursor
+            if cursor is None:
+                raise SetupError(f"the catalogue ends at page {page}")
+    bench.forget_course_pages()
+    return [Request("GET", f"/v1/courses?cursor={cursor}")]
+
+
+def verify_uncached(bench: Bench) -> str | None:
+    """The uncached server must not have stored a single course-list page."""
+    from django.core.cache import caches
+
+    stored = list(caches["default"].iter_keys(f"cache:courses:v1:{bench.list_version}:*"))
+    return f"{len(stored)} course pages were cached by the uncached server" if stored else None
 
 
 def prepare_course_detail(bench: Bench, count: int) -> list[Request]:
-    courses = bench.get("/v1/courses", limit=100)["results"]
-    if not courses:
-        raise SetupError("no published course")
-    return [Request("GET", f"/v1/courses/{course['id']}") for course in courses]
+    """Every seeded published course with its outline, in turn."""
+    from apps.catalog.models import Course
+
+    ids = list(
+        Course.objects.filter(status=Course.Status.PUBLISHED, sections__isnull=False)
+        .exclude(slug__startswith="bench-")
+        .distinct()
+        .order_by("slug")
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        raise SetupError("no published course with an outline")
+    return [Request("GET", f"/v1/courses/{course_id}") for course_id in ids]
 
 
-def _lab(bench: Bench) -> dict:
-    labs = [lab for lab in bench.get("/v1/labs", limit=100)["results"] if not lab.get("required_course")]
-    if not labs:
-        raise SetupError("no lab open to everyone")
-    return labs[0]
+def _open_labs():
+    from apps.labs.models import Lab
+
+    return list(Lab.objects.filter(is_active=True, required_course__isnull=True).order_by("slug"))
+
+
+def _availability(lab) -> dict:
+    """31 days of the lab's slots from its local today, through the service."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.labs import services
+
+    first = services.lab_availability(actor=AnonymousUser(), lab_id=lab.pk)["from"]
+    return services.lab_availability(
+        actor=AnonymousUser(),
+        lab_id=lab.pk,
+        date_from=first,
+        date_to=first + timedelta(days=services.MAX_AVAILABILITY_DAYS - 1),
+    )
 
 
 def prepare_availability(bench: Bench, count: int) -> list[Request]:
-    lab, today = _lab(bench), date.today()
-    return [Request("GET", f"/v1/labs/{lab['id']}/availability?from={today}&to={today + timedelta(days=30)}")]
+    """The open lab with the most slots in 31 days (the heaviest answer)."""
+    labs = [(lab, _availability(lab)) for lab in _open_labs()]
+    if not labs:
+        raise SetupError("no active lab open to everyone")
+    lab, slots = max(labs, key=lambda pair: len(pair[1]["slots"]))
+    bench.notes.append(f"Availability: {lab.name}, {len(slots['slots'])} slots in 31 days.")
+    return [Request("GET", f"/v1/labs/{lab.pk}/availability?from={slots['from']}&to={slots['to']}")]
 
 
 def prepare_enrollments(bench: Bench, count: int) -> list[Request]:
-    courses = bench.get("/v1/courses", is_free="true", limit=100)["results"]
-    open_courses = [course for course in courses if course.get("capacity") is None]
-    if not open_courses:
-        raise SetupError("no free course without a seat limit")
-    course_id = open_courses[0]["id"]
-    return [_json_post("/v1/enrollments", {"course_id": course_id}, token) for _, token in bench.fresh_users(count)]
+    """A fresh learner per request, spread over the free seeded courses without a seat limit."""
+    courses = _seeded_courses(free=True)
+    if not courses:
+        raise SetupError("no free published course without a seat limit and with enrollment open")
+    return [
+        _json_post("/v1/enrollments", {"course_id": str(courses[n % len(courses)].pk)}, token)
+        for n, (_, token) in enumerate(bench.fresh_users(count))
+    ]
 
 
 def prepare_orders(bench: Bench, count: int) -> list[Request]:
-    courses = [course for course in bench.get("/v1/courses", limit=100)["results"] if not course.get("is_free")]
-    open_courses = [course for course in courses if course.get("capacity") is None]
-    if not open_courses:
-        raise SetupError("no paid course without a seat limit")
-    course_id = open_courses[0]["id"]
-    requests = []
-    for _, token in bench.fresh_users(count):  # each buyer's cart holds the course
-        bench.post("/v1/cart/items", {"course_id": course_id}, token)
-        requests.append(_json_post("/v1/orders", {"payment": {"method": "card", "token": "tok_visa"}}, token))
-    return requests
+    """A fresh learner per request whose open cart holds one paid seeded course.
+
+    The carts are bulk-inserted exactly as ``cart_add_item`` leaves them (open,
+    the course's currency, one item, version 1, the price snapshot)."""
+    from django.utils import timezone
+
+    from apps.commerce.models import Cart, CartItem
+
+    courses = _seeded_courses(free=False)
+    if not courses:
+        raise SetupError("no paid published course without a seat limit and with enrollment open")
+    users = bench.fresh_users(count)
+    now = timezone.now()
+    carts, items = [], []
+    for n, (user, _) in enumerate(users):
+        course = courses[n % len(courses)]
+        cart = Cart(user=user, status=Cart.Status.OPEN, currency=course.currency, item_count=1, version=1)
+        carts.append(cart)
+        items.append(CartItem(cart=cart, course=course, price=course.price, currency=course.currency, added_at=now))
+    Cart.objects.bulk_create(carts, batch_size=2000)
+    CartItem.objects.bulk_create(items, batch_size=2000)
+    payment = {"payment": {"method": "card", "token": "tok_visa"}}
+    return [_json_post("/v1/orders", payment, token) for _, token in users]
 
 
 def prepare_bookings(bench: Bench, count: int) -> list[Request]:
-    lab, today = _lab(bench), date.today()
-    slots = bench.get(
-        f"/v1/labs/{lab['id']}/availability", **{"from": str(today), "to": str(today + timedelta(days=30))}
-    )
-    now = datetime.now(UTC).isoformat()
-    seats = [slot["start"] for slot in slots["slots"] if slot["start"] > now for _ in range(slot["available"])]
+    """A fresh learner per request (no other booking, so never 5 upcoming or an
+    overlap), one free seat each, round-robin over every slot of every open
+    lab in the next 31 days that starts more than an hour from now."""
+    from django.utils import timezone
+
+    later = timezone.now() + timedelta(hours=1)
+    slots = [
+        (lab, slot)
+        for lab in _open_labs()
+        for slot in _availability(lab)["slots"]
+        if slot["start"] > later and slot["available"] > 0
+    ]
+    seats = [
+        (lab, slot["start"])
+        for seat in range(max((slot["available"] for _, slot in slots), default=0))
+        for lab, slot in slots
+        if slot["available"] > seat
+    ]
     if not seats:
         raise SetupError("no free lab seat in the next 31 days")
-    users = bench.fresh_users(min(count, len(seats)))  # one booking per fresh user
+    seats = seats[:count]
+    users = bench.fresh_users(len(seats))
     return [
-        _json_post(f"/v1/labs/{lab['id']}/bookings", {"start": start}, token)
-        for start, (_, token) in zip(seats, users, strict=False)
+        _json_post(f"/v1/labs/{lab.pk}/bookings", {"start": start.isoformat().replace("+00:00", "Z")}, token)
+        for (lab, start), (_, token) in zip(seats, users, strict=True)
     ]
 
+
+# Unique (mutation) rows are sized from this row's rate: an authenticated
+# request that writes is not faster than the cheapest authenticated read.
+SIZING_ROW = "GET /v1/users/me"
+MIN_UNIQUE_REQUESTS = 1_000
+UNCACHED = (("CATALOG_CACHE_SECONDS", "0"),)
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint("GET /healthz", "/healthz", prepare_healthz),  # the ceiling: first, always
@@ -289,15 +465,22 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "GET /v1/courses (uncached)",
         "/v1/courses",
-        prepare_course_list,
-        server_env=(("CATALOG_CACHE_SECONDS", "0"),),
+        prepare_course_list_uncached,
+        server_env=UNCACHED,
+        verify=verify_uncached,
+    ),
+    Endpoint(
+        f"GET /v1/courses?cursor=<page {DEEP_PAGE}> (uncached)",
+        "/v1/courses",
+        prepare_course_list_deep,
+        server_env=UNCACHED,
+        verify=verify_uncached,
     ),
     Endpoint("GET /v1/courses/{id}", "/v1/courses/{id}", prepare_course_detail),
-    Endpoint("GET /v1/courses?cursor=<page 500>", "/v1/courses", prepare_course_list_deep),
     Endpoint("GET /v1/labs/{id}/availability (31 days)", "/v1/labs/{id}/availability", prepare_availability),
-    Endpoint("POST /v1/enrollments", "/v1/enrollments", prepare_enrollments, unique=True),
-    Endpoint("POST /v1/orders", "/v1/orders", prepare_orders, unique=True, max_requests=4_000),
-    Endpoint("POST /v1/labs/{id}/bookings", "/v1/labs/{id}/bookings", prepare_bookings, unique=True),
+    Endpoint("POST /v1/enrollments", "/v1/enrollments", prepare_enrollments, expect=201, unique=True),
+    Endpoint("POST /v1/orders", "/v1/orders", prepare_orders, expect=201, unique=True),
+    Endpoint("POST /v1/labs/{id}/bookings", "/v1/labs/{id}/bookings", prepare_bookings, expect=201, unique=True),
 ]
 
 
@@ -435,36 +618,109 @@ def _route_exists(route: str) -> bool:
         return False
 
 
-def _smoke(bench: Bench, request: Request) -> None:
-    """One request before the run: a setup mistake fails loudly, not as 10 s of 4xx."""
+def _probe(request: Request, endpoint: Endpoint) -> int:
+    """Send ``request`` through Django in this process (the server's settings,
+    database and Redis, plus the row's ``server_env``); returns how many SQL
+    statements it executed (BEGIN counts, COMMIT does not)."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client, override_settings
+
+    overrides = {name: type(getattr(settings, name))(value) for name, value in endpoint.server_env}
+    headers = dict(request.headers)
+    content_type = headers.pop("Content-Type", "application/octet-stream")
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with override_settings(**overrides), connection.execute_wrapper(count):
+        response = Client(HTTP_HOST=HOST).generic(
+            request.method, request.path, data=(request.body or "").encode(), content_type=content_type, headers=headers
+        )
+    if response.status_code != endpoint.expect:
+        raise SetupError(
+            f"{request.method} {request.path} answered {response.status_code} in-process "
+            f"(expected {endpoint.expect}): {response.content[:200]!r}"
+        )
+    return len(statements)
+
+
+def _smoke(bench: Bench, request: Request, expect: int) -> None:
+    """One request to the server before the run: a setup mistake fails loudly, not as 8 s of 4xx."""
     response = bench.http.request(request.method, request.path, headers=request.headers, content=request.body)
-    if response.status_code >= 400:
-        raise SetupError(f"{request.method} {request.path} answered {response.status_code}: {response.text[:200]}")
+    if response.status_code != expect:
+        raise SetupError(
+            f"{request.method} {request.path} answered {response.status_code} (expected {expect}): "
+            f"{response.text[:200]}"
+        )
 
 
-def measure(bench: Bench, endpoint: Endpoint, ceiling_rps: float | None) -> Result:
+def _rps(numbers: dict) -> float:
+    return numbers["requests"] / (numbers["duration_us"] / 1e6)
+
+
+def _ceiling_now() -> float:
+    """/healthz on the current server for ``CEILING_SECONDS``: the machine's ceiling right now."""
+    return _rps(run_wrk(prepare_healthz(None, 1), CEILING_SECONDS))
+
+
+def measure(bench: Bench, endpoint: Endpoint, *, is_ceiling: bool) -> Result:
+    """Prepare, probe and run one row. Its ratio is taken against /healthz
+    measured on the same server right before and right after it (the mean of
+    the two), so load that other work puts on the machine during the run
+    cancels out instead of skewing the rows measured later."""
+    from django.db import connections
+
+    started = time.monotonic()
+    prepared = None
     if endpoint.unique:
-        count = int((ceiling_rps or 2000) * SECONDS * 1.3) + 50
-        requests = endpoint.prepare(bench, min(count, endpoint.max_requests) + 1)
-        _smoke(bench, requests.pop())
+        reference = bench.rates.get(SIZING_ROW) or 500
+        count = min(max(int(reference * SECONDS * 1.5), MIN_UNIQUE_REQUESTS), endpoint.max_requests)
+        requests = endpoint.prepare(bench, count + 2)
+        if len(requests) < 3:
+            raise SetupError(f"only {len(requests)} fresh requests could be prepared")
+        statements = _probe(requests.pop(), endpoint)
+        _smoke(bench, requests.pop(), endpoint.expect)
+        prepared = len(requests)
     else:
         requests = endpoint.prepare(bench, 1)
-        _smoke(bench, requests[0])
-        if WARMUP_SECONDS:
-            run_wrk(requests, WARMUP_SECONDS)
+        _probe(requests[0], endpoint)  # the first request fills caches, as on the server
+        statements = _probe(requests[0], endpoint)
+        _smoke(bench, requests[0], endpoint.expect)
+    connections.close_all()  # hold no SQLite connection while the server is measured
+    print(
+        f"    {len(requests)} request(s) prepared in {time.monotonic() - started:.1f} s; "
+        f"{statements} SQL statements per request",
+        flush=True,
+    )
+    if not endpoint.unique and WARMUP_SECONDS:
+        run_wrk(requests, WARMUP_SECONDS)
+    before = None if is_ceiling else _ceiling_now()
     numbers = run_wrk(requests, SECONDS)
-    rps = numbers["requests"] / (numbers["duration_us"] / 1e6)
-    return Result(
+    rps = _rps(numbers)
+    ceiling = rps if is_ceiling else (before + _ceiling_now()) / 2
+    statuses = {str(code): count for code, count in sorted(numbers["statuses"].items())}
+    result = Result(
         name=endpoint.name,
         requests=numbers["requests"],
         rps=round(rps, 1),
         p50_ms=round(numbers["p50_us"] / 1000, 2),
         p99_ms=round(numbers["p99_us"] / 1000, 2),
-        non_2xx_3xx=numbers["non_2xx_3xx"],
+        ratio=round(rps / ceiling, 3),
+        ceiling_rps=round(ceiling, 1),
+        sql_per_request=statements,
+        prepared=prepared,
+        statuses=statuses,
+        unexpected_statuses=sum(count for code, count in statuses.items() if int(code) != endpoint.expect),
         socket_errors=numbers["socket_errors"],
         timeouts=numbers["timeouts"],
         ran_out_of_requests=endpoint.unique and numbers["wraps"] > 0,
+        problem=endpoint.verify(bench) if endpoint.verify else None,
     )
+    bench.rates[endpoint.name] = result.rps
+    return result
 
 
 LOAD_BEFORE = os.getloadavg()
@@ -478,17 +734,21 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     print(
-        f"Bench: {WORKERS} gunicorn workers, wrk {WRK_THREADS} threads x {CONNECTIONS} connections, {SECONDS:g} s per row"
+        f"Bench: {WORKERS} gunicorn workers, wrk {WRK_THREADS} threads x {CONNECTIONS} connections, "
+        f"{SECONDS:g} s per row; load average {LOAD_BEFORE[0]:.2f}"
     )
 
     redis_process = start_redis_if_needed()
     server = None
+    results: list[Result] = []
+    skipped: list[dict[str, str]] = []
     try:
         for stale in VAR.glob(f"{DATABASE_FILE.name}*"):
             stale.unlink()
-        print(f"  migrating and seeding ({SIZE}) {DATABASE_FILE.relative_to(BASE_DIR)}")
+        print(f"  migrating and seeding ({SIZE}) {DATABASE_FILE.relative_to(BASE_DIR)}", flush=True)
         _manage("migrate", "--noinput", "-v", "0")
         _manage("seed", "--size", SIZE, "--no-progress")
+        seeded_after = round(time.monotonic() - started, 1)
 
         os.environ.update(_env())
         sys.path.insert(0, str(BASE_DIR))
@@ -500,13 +760,10 @@ def main() -> int:
         caches["default"].clear()  # the bench's own Redis database: no stale keys, counters or records
 
         bench = Bench(f"http://{HOST}:{PORT}")
-        results: list[Result] = []
-        skipped: list[dict[str, str]] = []
-        ceiling: float | None = None
         current_env: tuple | None = None
         for endpoint in ENDPOINTS:
             if not _route_exists(endpoint.route):
-                skipped.append({"name": endpoint.name, "reason": f"{endpoint.route} is not routed yet"})
+                skipped.append({"name": endpoint.name, "reason": f"{endpoint.route} is not routed"})
                 continue
             if endpoint.server_env != current_env:
                 stop(server)
@@ -514,14 +771,11 @@ def main() -> int:
                 current_env = endpoint.server_env
             print(f"  {endpoint.name} ...", flush=True)
             try:
-                result = measure(bench, endpoint, ceiling)
+                result = measure(bench, endpoint, is_ceiling=not results)
             except SetupError as exc:
                 skipped.append({"name": endpoint.name, "reason": str(exc)})
-                print(f"    skipped: {exc}")
+                print(f"    not measured: {exc}")
                 continue
-            if ceiling is None:
-                ceiling = result.rps
-            result.ratio = round(result.rps / ceiling, 3)
             results.append(result)
     finally:
         stop(server)
@@ -529,14 +783,19 @@ def main() -> int:
 
     report = {
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": ".venv/bin/python bench/run.py  (make bench)",
         "machine": _machine(),
         "config": {
             "server": f"gunicorn config.wsgi, {WORKERS} sync workers, production settings, SQLite, Redis",
             "load_generator": f"wrk {WRK_THREADS} threads, {CONNECTIONS} connections",
             "seconds_per_row": SECONDS,
             "warmup_seconds": WARMUP_SECONDS,
+            "ceiling_seconds_around_each_row": CEILING_SECONDS,
             "seed_size": SIZE,
+            "seeded_in_seconds": seeded_after,
         },
+        "catalogue": bench.catalogue,
+        "notes": bench.notes,
         "results": [asdict(result) for result in results],
         "skipped": skipped,
         "took_seconds": round(time.monotonic() - started, 1),
@@ -544,13 +803,18 @@ def main() -> int:
     table = render_table(results, skipped)
     print()
     print(table)
+    for note in bench.notes:
+        print(f"  {note}")
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / "latest.md").write_text(render_markdown(report) + "\n")
     render_chart(results, RESULTS / "latest.png", report)
     print(f"\nWrote bench/results/latest.json, latest.md, latest.png in {report['took_seconds']} s")
-    failures = [r.name for r in results if r.non_2xx_3xx or r.socket_errors or r.timeouts or r.ran_out_of_requests]
+    failures = [result.name for result in results if _flags(result)] + [row["name"] for row in skipped]
     if failures:
-        print(f"Rows with errors or too few prepared requests: {failures}", file=sys.stderr)
+        print(
+            f"Rows with errors, unexpected answers, too few prepared requests or not measured: {failures}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -571,26 +835,32 @@ def _machine() -> dict:
         "os": platform.platform(terse=True),
         # Other work on the machine skews every row alike; the ratios stay comparable.
         "load_average_before": [round(value, 2) for value in LOAD_BEFORE],
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
     }
 
 
 def _flags(result: Result) -> str:
     notes = []
-    if result.non_2xx_3xx:
-        notes.append(f"{result.non_2xx_3xx} non-2xx")
+    if result.unexpected_statuses:
+        notes.append(f"{result.unexpected_statuses} unexpected answers {result.statuses}")
     if result.socket_errors or result.timeouts:
         notes.append(f"{result.socket_errors + result.timeouts} socket errors/timeouts")
     if result.ran_out_of_requests:
         notes.append("ran out of fresh requests")
+    if result.problem:
+        notes.append(result.problem)
     return "; ".join(notes)
 
 
 def render_table(results: list[Result], skipped: list[dict]) -> str:
     width = max([len(result.name) for result in results] + [8])
-    lines = [f"{'endpoint':<{width}}  {'req/s':>9}  {'p50 ms':>8}  {'p99 ms':>8}  {'vs /healthz':>11}"]
+    lines = [f"{'endpoint':<{width}}  {'req/s':>9}  {'p50 ms':>8}  {'p99 ms':>8}  {'vs /healthz':>11}  {'SQL':>4}"]
     lines.append("-" * len(lines[0]))
     for result in results:
-        line = f"{result.name:<{width}}  {result.rps:>9.1f}  {result.p50_ms:>8.2f}  {result.p99_ms:>8.2f}  {result.ratio:>11.3f}"
+        line = (
+            f"{result.name:<{width}}  {result.rps:>9.1f}  {result.p50_ms:>8.2f}  {result.p99_ms:>8.2f}  "
+            f"{result.ratio:>11.3f}  {result.sql_per_request:>4}"
+        )
         flags = _flags(result)
         lines.append(line + (f"  ! {flags}" if flags else ""))
     for row in skipped:
@@ -600,25 +870,31 @@ def render_table(results: list[Result], skipped: list[dict]) -> str:
 
 def render_markdown(report: dict) -> str:
     lines = [
-        "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz |",
-        "|---|---:|---:|---:|---:|",
+        "| endpoint | req/s | p50 ms | p99 ms | ratio to /healthz | SQL per request |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for row in report["results"]:
         lines.append(
-            f"| `{row['name']}` | {row['rps']:.1f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['ratio']:.3f} |"
+            f"| `{row['name']}` | {row['rps']:.1f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} "
+            f"| {row['ratio']:.3f} | {row['sql_per_request']} |"
         )
     machine, config = report["machine"], report["config"]
-    lines.append("")
-    lines.append(
-        f"{report['generated_at']} on {machine['cpus']} x {machine['cpu']} (load average "
-        f"{machine['load_average_before'][0]}); {config['server']}; "
-        f"{config['load_generator']}; {config['seconds_per_row']:g} s per row; seed `{config['seed_size']}`."
-    )
-    if report["skipped"]:
-        lines.append(
-            "Not measured yet: " + "; ".join(f"`{row['name']}` ({row['reason']})" for row in report["skipped"]) + "."
+    before, after = machine["load_average_before"], machine["load_average_after"]
+    notes = [
+        f"{report['generated_at']} on {machine['cpus']} x {machine['cpu']}, load average {before[0]} before the "
+        f"run and {after[0]} after; {config['server']}; {config['load_generator']}; "
+        f"{config['seconds_per_row']:g} s per row; seed `{config['seed_size']}`; whole run {report['took_seconds']:g} s."
+    ]
+    ceilings = [row["ceiling_rps"] for row in report["results"]]
+    if ceilings:
+        notes.append(
+            f"Ratio: req/s divided by `GET /healthz` on the same server just before and after the row "
+            f"(it ranged {min(ceilings):.0f}-{max(ceilings):.0f} req/s during this run)."
         )
-    return "\n".join(lines)
+    notes += report["notes"]
+    if report["skipped"]:
+        notes.append("Not measured: " + "; ".join(f"`{row['name']}` ({row['reason']})" for row in report["skipped"]))
+    return "\n".join([*lines, "", *(f"- {note}" for note in notes)])
 
 
 def render_chart(results: list[Result], path: Path, report: dict) -> None:
