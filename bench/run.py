@@ -81,6 +81,8 @@ SERVER_ENV = {
     "JWT_SIGNING_KEY": "bench-only-jwt-signing-key-not-for-production-9876543210",
     "ALLOWED_HOSTS": HOST,
     "SECURE_SSL_REDIRECT": "0",
+    # The built-in test provider, chosen on purpose (production demands a choice).
+    "PAYMENT_PROVIDER": "sandbox",
     "REDIS_URL": REDIS_URL,
     "DATABASE_URL": f"sqlite:///{DATABASE_FILE.relative_to(BASE_DIR)}",
     "RATE_LIMIT_DEFAULT": "100000000/min",
