@@ -34,3 +34,8 @@ if REDIS_URL:
         base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
         CACHES[alias]["LOCATION"] = f"{base}/{10 + _WORKER_NUMBER}"
         CACHES[alias]["KEY_PREFIX"] = f"test{_WORKER_NUMBER}"
+
+# Sessions in the database whether or not Redis is configured, so admin query
+# budgets count the same queries in every run (with Redis, production reads
+# the session from the cache first: cached_db).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
