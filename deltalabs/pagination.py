@@ -172,11 +172,15 @@ def paginate(queryset: QuerySet, *, ordering: Sequence[str], cursor: str | None,
     return Page(items=rows, next_cursor=encode_cursor(keys, rows[-1]) if has_more and rows else None)
 
 
+def page_args(request) -> dict:
+    """``cursor`` and ``limit`` from the query string, ready for a service's
+    keyword arguments (``service(actor=..., **page_args(request))``)."""
+    return {
+        "cursor": request.query_params.get("cursor") or None,
+        "limit": parse_limit(request.query_params.get("limit")),
+    }
+
+
 def paginate_request(queryset: QuerySet, request, *, ordering: Sequence[str]) -> Page:
     """``paginate`` with ``cursor`` and ``limit`` read from the query string."""
-    return paginate(
-        queryset,
-        ordering=ordering,
-        cursor=request.query_params.get("cursor") or None,
-        limit=parse_limit(request.query_params.get("limit")),
-    )
+    return paginate(queryset, ordering=ordering, **page_args(request))

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from apps.ai_orchestration import serializers, services
 from deltalabs.api import ApiView, page_response
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
-from deltalabs.pagination import parse_limit
+from deltalabs.pagination import page_args
 from deltalabs.ratelimit import AIChatRateThrottle, DefaultRateThrottle
 
 TAGS = ["ai"]
@@ -104,8 +104,7 @@ class ConversationListView(ApiView):
     def get(self, request):
         page = services.conversation_list(
             actor=request.user,
-            cursor=request.query_params.get("cursor") or None,
-            limit=parse_limit(request.query_params.get("limit")),
+            **page_args(request),
         )
         return page_response(page, serializers.ConversationSerializer)
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from apps.assessment import serializers, services
 from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
-from deltalabs.pagination import parse_limit
+from deltalabs.pagination import page_args
 
 TAGS = ["assessment"]
 ACCESS = (
@@ -28,13 +28,6 @@ ACCESS = (
 
 
 SUBMISSION_PAGE = paginated(serializers.SubmissionSerializer)
-
-
-def _page_args(request) -> dict:
-    return {
-        "cursor": request.query_params.get("cursor") or None,
-        "limit": parse_limit(request.query_params.get("limit")),
-    }
 
 
 def _assessment_shape(show_answer_keys: bool):
@@ -72,7 +65,7 @@ class CourseAssessmentListView(ApiView):
         tags=TAGS,
     )
     def get(self, request, course_id):
-        listing = services.assessment_list(actor=request.user, course_id=course_id, **_page_args(request))
+        listing = services.assessment_list(actor=request.user, course_id=course_id, **page_args(request))
         return page_response(listing.page, _assessment_shape(listing.show_answer_keys))
 
 
@@ -104,7 +97,7 @@ class AssessmentSubmissionListView(ApiView):
             actor=request.user,
             assessment_id=assessment_id,
             status=query.validated_data.get("status"),
-            **_page_args(request),
+            **page_args(request),
         )
         return page_response(page, serializers.SubmissionSerializer)
 
@@ -143,7 +136,7 @@ class SubmissionListView(ApiView):
         query = serializers.SubmissionListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.submission_list_own(
-            actor=request.user, course_id=query.validated_data.get("course"), **_page_args(request)
+            actor=request.user, course_id=query.validated_data.get("course"), **page_args(request)
         )
         return page_response(page, serializers.SubmissionSerializer)
 
@@ -208,7 +201,7 @@ class CourseGradesView(ApiView):
         tags=TAGS,
     )
     def get(self, request, course_id):
-        grades = services.course_grades(actor=request.user, course_id=course_id, **_page_args(request))
+        grades = services.course_grades(actor=request.user, course_id=course_id, **page_args(request))
         # The service already builds the JSON-ready body (the AI tools read the
         # same dict); LearnerGradesSerializer documents it. Re-serialising 100
         # rows x every assessment field by field would only cost time.

@@ -14,7 +14,7 @@ from apps.catalog.models import Course
 from deltalabs.api import ApiView, page_response
 from deltalabs.errors import ValidationFailed
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
-from deltalabs.pagination import parse_limit
+from deltalabs.pagination import page_args
 
 COURSE_FILTER_PARAMETERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="Case-insensitive search in title and summary."),
@@ -24,10 +24,6 @@ COURSE_FILTER_PARAMETERS = [
     OpenApiParameter("instructor", OpenApiTypes.UUID, description="Courses taught by this user."),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(services.ORDERINGS), default="-published_at"),
 ]
-
-
-def _cursor(request) -> str | None:
-    return request.query_params.get("cursor") or None
 
 
 class CourseListView(ApiView):
@@ -50,8 +46,7 @@ class CourseListView(ApiView):
             raise ValidationFailed("The course filters are invalid.", filters.error_details())
         page = services.course_search(
             actor=request.user,
-            cursor=_cursor(request),
-            limit=parse_limit(request.query_params.get("limit")),
+            **page_args(request),
             **filters.search_arguments(),
         )
         return page_response(page, serializers.CourseSerializer)
@@ -90,8 +85,7 @@ class CourseResourcesView(ApiView):
         page = services.course_resources(
             actor=request.user,
             course_id=course_id,
-            cursor=_cursor(request),
-            limit=parse_limit(request.query_params.get("limit")),
+            **page_args(request),
         )
         return page_response(page, serializers.ResourceSerializer)
 
@@ -107,5 +101,5 @@ class CategoryListView(ApiView):
         tags=["catalog"],
     )
     def get(self, request):
-        page = services.category_list(cursor=_cursor(request), limit=parse_limit(request.query_params.get("limit")))
+        page = services.category_list(**page_args(request))
         return page_response(page, serializers.CategorySerializer)

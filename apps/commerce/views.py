@@ -15,16 +15,9 @@ from apps.commerce.services import orders as order_services
 from apps.commerce.services import sponsors as sponsor_services
 from deltalabs.api import ApiView, PublicReadOnly, page_response
 from deltalabs.openapi import ERROR_COMPONENT, PAGINATION_PARAMETERS, paginated
-from deltalabs.pagination import parse_limit
+from deltalabs.pagination import page_args
 
 ERROR_BODY = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
-
-
-def _page_args(request) -> dict:
-    return {
-        "cursor": request.query_params.get("cursor") or None,
-        "limit": parse_limit(request.query_params.get("limit")),
-    }
 
 
 # --- Cart -------------------------------------------------------------------------------
@@ -92,7 +85,7 @@ class OrdersView(ApiView):
         tags=["orders"],
     )
     def get(self, request):
-        page = order_services.order_list(actor=request.user, **_page_args(request))
+        page = order_services.order_list(actor=request.user, **page_args(request))
         return page_response(page, serializers.OrderOutput)
 
     @extend_schema(
@@ -175,7 +168,7 @@ class SponsorsView(ApiView):
         tags=["sponsors"],
     )
     def get(self, request):
-        page = sponsor_services.sponsor_list(actor=request.user, **_page_args(request))
+        page = sponsor_services.sponsor_list(actor=request.user, **page_args(request))
         return page_response(page, serializers.SponsorOutput)
 
     @extend_schema(
@@ -216,7 +209,7 @@ class SponsorshipsView(ApiView):
         tags=["sponsors"],
     )
     def get(self, request, sponsor_id):
-        page = sponsor_services.sponsorship_list(actor=request.user, sponsor_id=sponsor_id, **_page_args(request))
+        page = sponsor_services.sponsorship_list(actor=request.user, sponsor_id=sponsor_id, **page_args(request))
         return page_response(page, serializers.SponsorshipOutput)
 
     @extend_schema(

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from apps.engagement import serializers, services
 from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
-from deltalabs.pagination import parse_limit
+from deltalabs.pagination import page_args
 
 TAGS = ["engagement"]
 ACCESS = (
@@ -21,13 +21,6 @@ ACCESS = (
     "course the caller cannot see (unknown, or a draft they do not teach), 403 `permission_denied` for a "
     "visible course where the caller has no role."
 )
-
-
-def _page_args(request) -> dict:
-    return {
-        "cursor": request.query_params.get("cursor") or None,
-        "limit": parse_limit(request.query_params.get("limit")),
-    }
 
 
 class QuestionListView(ApiView):
@@ -43,7 +36,7 @@ class QuestionListView(ApiView):
         query = serializers.QuestionListQuery(data=query_data(request))
         query.is_valid(raise_exception=True)
         page = services.question_list(
-            actor=request.user, course_id=course_id, lesson_id=query.validated_data.get("lesson"), **_page_args(request)
+            actor=request.user, course_id=course_id, lesson_id=query.validated_data.get("lesson"), **page_args(request)
         )
         return page_response(page, serializers.QuestionSerializer)
 
@@ -142,7 +135,7 @@ class AnswerListView(ApiView):
             actor=request.user,
             course_id=course_id,
             question_id=query.validated_data.get("question"),
-            **_page_args(request),
+            **page_args(request),
         )
         return page_response(page, serializers.AnswerSerializer)
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from apps.labs import serializers, services
 from deltalabs.api import ApiView, PublicReadOnly, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
-from deltalabs.pagination import parse_limit
+from deltalabs.pagination import page_args
 
 TAGS = ["labs"]
 BOOKING_TAGS = ["bookings"]
@@ -34,8 +34,7 @@ class LabListView(ApiView):
         page = services.lab_list(
             actor=request.user,
             kind=query.validated_data.get("kind"),
-            cursor=request.query_params.get("cursor") or None,
-            limit=parse_limit(request.query_params.get("limit")),
+            **page_args(request),
         )
         return page_response(page, serializers.LabSerializer)
 
@@ -131,8 +130,7 @@ class BookingListView(ApiView):
             actor=request.user,
             status=query.validated_data.get("status"),
             upcoming=query.validated_data.get("upcoming"),
-            cursor=request.query_params.get("cursor") or None,
-            limit=parse_limit(request.query_params.get("limit")),
+            **page_args(request),
         )
         return page_response(page, serializers.BookingSerializer)
 

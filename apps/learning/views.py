@@ -12,7 +12,7 @@ from apps.learning import serializers, services
 from apps.learning.models import Enrollment
 from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
-from deltalabs.pagination import parse_limit
+from deltalabs.pagination import page_args
 
 ERROR_BODY = {"$ref": "#/components/schemas/Error"}
 
@@ -37,8 +37,7 @@ class EnrollmentListView(ApiView):
         page = services.enrollment_list(
             actor=request.user,
             status=query.validated_data.get("status"),
-            cursor=request.query_params.get("cursor") or None,
-            limit=parse_limit(request.query_params.get("limit")),
+            **page_args(request),
         )
         return page_response(page, serializers.EnrollmentSerializer)
 
