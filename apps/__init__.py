@@ -1,1 +1,1 @@
-"""Domain apps; each follows models -> repositories -> services -> views (SPEC 2)."""
+"""Domain apps; each follows models -> repositories -> services -> views (docs/architecture.md, Layers)."""

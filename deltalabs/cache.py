@@ -1,4 +1,4 @@
-"""Cache key layout (SPEC 3.3): keys are stored exactly as the code names them,
+"""Cache key layout (docs/architecture.md, Redis): keys are stored exactly as the code names them,
 ``cache:{resource}:v1:{id}``, ``ratelimit:{scope}:{id}``, ``idempotency:{scope}:{key}``,
 so operators can find them in Redis. A ``KEY_PREFIX`` (tests use one per
 worker) is prepended when set; Django's numeric version suffix is not used.

@@ -1,4 +1,4 @@
-"""System checks that keep the project portable to MongoDB (SPEC 3.1)."""
+"""System checks that keep the project portable to MongoDB (docs/architecture.md, Database portability)."""
 
 from __future__ import annotations
 

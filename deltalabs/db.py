@@ -1,4 +1,4 @@
-"""Database portability (SPEC 3.1): one codebase on SQLite and MongoDB.
+"""Database portability (docs/architecture.md, Database portability): one codebase on SQLite and MongoDB.
 
 - ``atomic``: a real MongoDB transaction on django-mongodb-backend (where
   Django's own ``transaction.atomic`` is a no-op), Django's atomic elsewhere.

@@ -1,4 +1,4 @@
-"""One error hierarchy and one mapping to the API error body (SPEC 3.2).
+"""One error hierarchy and one mapping to the API error body (docs/api.md, Errors).
 
 Services raise ``ApplicationError`` subclasses with a stable ``code``; the DRF
 exception handler below turns those, DRF's own exceptions and Django's
@@ -25,7 +25,7 @@ from deltalabs.request_context import current_request_id
 
 logger = logging.getLogger("deltalabs.errors")
 
-# Common codes (SPEC 3.2); each app adds its own in apps/<domain>/errors.py.
+# Common codes (docs/api.md, Errors); each app adds its own in apps/<domain>/errors.py.
 VALIDATION_ERROR = "validation_error"
 NOT_AUTHENTICATED = "not_authenticated"
 TOKEN_INVALID = "token_invalid"

@@ -1,4 +1,4 @@
-"""Liveness and readiness probes (SPEC 3.2): no auth, 200 or 503."""
+"""Liveness and readiness probes (docs/api.md, Health and documentation): no auth, 200 or 503."""
 
 from __future__ import annotations
 

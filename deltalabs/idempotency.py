@@ -1,4 +1,4 @@
-"""Idempotency-Key handling for mutations (SPEC 3.2).
+"""Idempotency-Key handling for mutations (docs/api.md, Idempotency).
 
 Scope is (user, method, path, key); records live in the ``strict`` cache
 (Redis in production) under ``idempotency:{scope}:{key}`` for 24 hours.

@@ -1,4 +1,4 @@
-"""Request id propagation and the per-request access log (SPEC 3.2, 6).
+"""Request id propagation and the per-request access log (docs/api.md, Errors; docs/architecture.md, Background jobs).
 
 ``RequestIdMiddleware`` runs first: it accepts a sane ``X-Request-ID`` from the
 client or makes one, exposes it to logs and error bodies, and echoes it on

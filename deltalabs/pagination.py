@@ -1,4 +1,4 @@
-"""Keyset (cursor) pagination for every list (SPEC 3.2).
+"""Keyset (cursor) pagination for every list (docs/api.md, Pagination).
 
 ``?cursor=<opaque>&limit=20``: default 20, larger limits are clamped to 100,
 a malformed cursor is a 400. The cursor carries the sort key of the last row

@@ -1,4 +1,4 @@
-"""Rate limits as DRF throttles on Redis counters (SPEC 3.2, 3.3).
+"""Rate limits as DRF throttles on Redis counters (docs/api.md, Rate limits; docs/architecture.md, Redis).
 
 Fixed one-minute windows counted with an atomic ``INCR`` on
 ``ratelimit:{scope}:{identity}``; the key expires with its window, so

@@ -1,4 +1,4 @@
-"""The seed framework behind ``manage.py seed`` (SPEC 6).
+"""The seed framework behind ``manage.py seed`` (README, Operations).
 
 Each domain app contributes ``apps/<domain>/seeding.py`` with a
 ``seed(ctx: SeedContext) -> None`` function; the command runs them in

@@ -1,4 +1,4 @@
-"""Celery task conventions shared by every domain, and the platform's own tasks (SPEC 6).
+"""Celery task conventions shared by every domain, and the platform's own tasks (docs/architecture.md, Background jobs).
 
 Every task in the project may run more than once: Celery retries it after an
 error, and a worker that dies mid-task hands its message back to the queue

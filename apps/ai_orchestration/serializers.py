@@ -1,4 +1,4 @@
-"""Request and response shapes of the AI API (SPEC 4 ai_orchestration)."""
+"""Request and response shapes of the AI API (docs/api.md, Assistant)."""
 
 from rest_framework import serializers
 

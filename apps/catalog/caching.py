@@ -1,4 +1,4 @@
-"""The catalogue read cache (SPEC 3.3), in the fail-soft "default" cache.
+"""The catalogue read cache (docs/architecture.md, Redis), in the fail-soft "default" cache.
 
 Keys:
 - ``cache:course:v1:{id}``: one course with its instructors and outline

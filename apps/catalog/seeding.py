@@ -32,7 +32,7 @@ CATEGORIES = [
     ("languages", "Languages"),
 ]
 
-# Showcase courses (SPEC 6): slug -> settings. Capacities and windows matter to
+# Showcase courses (README, Operations: what even the small seed shows): slug -> settings. Capacities and windows matter to
 # apps.learning.seeding, which fills the workshop and the waitlist.
 WORKSHOP_SLUG = "soldering-workshop"
 FULL_COURSE_SLUG = "robotics-bootcamp"

@@ -1,4 +1,4 @@
-"""Response shapes of the catalog API (SPEC 4 catalog)."""
+"""Response shapes of the catalog API (docs/api.md, Catalog)."""
 
 from rest_framework import serializers
 

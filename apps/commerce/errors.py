@@ -1,4 +1,4 @@
-"""Error codes of the commerce domain (SPEC 3.2, 4 commerce)."""
+"""Error codes of the commerce domain (docs/api.md, Errors and Commerce)."""
 
 # Cart
 COURSE_IS_FREE = "course_is_free"

@@ -9,7 +9,7 @@ Provider answers are untrusted input: ``check_result`` verifies that the
 amount and currency echo what we asked for and that the status is one we know,
 and anything else is treated as a provider error.
 
-Sandbox test tokens (SPEC 4 commerce):
+Sandbox test tokens (docs/api.md, POST /v1/orders):
 - ``tok_visa`` succeeds;
 - ``tok_declined`` is declined (402 ``payment_declined``), as is any unknown token;
 - ``tok_error`` fails with a provider error (502 ``payment_provider_error``);

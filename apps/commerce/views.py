@@ -1,4 +1,4 @@
-"""Commerce endpoints (SPEC 4 commerce): validate input, call one service, render.
+"""Commerce endpoints (docs/api.md, Commerce): validate input, call one service, render.
 
 Ownership, roles and every business rule live in ``apps.commerce.services``;
 these views never write to the database themselves.

@@ -55,5 +55,5 @@ class RevokedTokenAdmin(admin.ModelAdmin):
         return False
 
 
-# Staff have every permission (SPEC 3.4): groups are not used.
+# Staff have every permission (docs/api.md, Authentication and roles): groups are not used.
 admin.site.unregister(Group)

@@ -49,7 +49,7 @@ def normalize_email(email: str) -> str:
 class User(UUIDModel, AbstractBaseUser):
     """A person on the platform.
 
-    Roles (SPEC 3.4): everyone is a learner; instructors are per course
+    Roles (docs/api.md, Authentication and roles): everyone is a learner; instructors are per course
     (catalog); ``is_staff`` means admin access and every permission, so the
     model carries no per-object permission tables (see docs/decisions.md).
     """
@@ -76,7 +76,7 @@ class User(UUIDModel, AbstractBaseUser):
     def __str__(self) -> str:
         return self.email
 
-    # Django's admin asks these; staff may do everything (SPEC 3.4).
+    # Django's admin asks these; staff may do everything (docs/api.md, Authentication and roles).
     def has_perm(self, perm: str, obj=None) -> bool:
         return self.is_active and self.is_staff
 

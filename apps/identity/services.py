@@ -32,7 +32,7 @@ class TokenPair:
 
 
 def is_staff(user) -> bool:
-    """The staff role (SPEC 3.4): admin access and every permission."""
+    """The staff role (docs/api.md, Authentication and roles): admin access and every permission."""
     return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
 
 

@@ -1,4 +1,4 @@
-"""Request and response shapes of the learning API (SPEC 4 learning)."""
+"""Request and response shapes of the learning API (docs/api.md, Learning)."""
 
 from rest_framework import serializers
 

@@ -37,7 +37,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- Database (SPEC 3.1) ------------------------------------------------------
+# --- Database (docs/architecture.md, Database portability) --------------------
 DATABASE_URL = env_str("DATABASE_URL")
 USE_MONGODB = is_mongodb_url(DATABASE_URL)
 DATABASES = {"default": database_from_url(DATABASE_URL)}
@@ -142,7 +142,7 @@ CORS_ALLOW_HEADERS = (
 )
 CORS_EXPOSE_HEADERS = ("x-request-id", "retry-after", "idempotent-replayed")
 
-# --- Auth (SPEC 3.4) ----------------------------------------------------------
+# --- Auth (docs/api.md, Authentication and roles) -----------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -168,7 +168,7 @@ SIMPLE_JWT = {
     "JTI_CLAIM": "jti",
 }
 
-# --- REST API (SPEC 3.2) ------------------------------------------------------
+# --- REST API (docs/api.md) ---------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.identity.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -183,7 +183,7 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
 }
 
-# Requests per minute; SPEC 3.2.
+# Requests per minute (docs/api.md, Rate limits).
 RATE_LIMITS = {
     "auth": env_str("RATE_LIMIT_AUTH", "10/min"),
     "ai_chat": env_str("RATE_LIMIT_AI_CHAT", "20/min"),
@@ -238,7 +238,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Redis, cache, sessions (SPEC 3.3) ----------------------------------------
+# --- Redis, cache, sessions (docs/architecture.md, Redis) ---------------------
 REDIS_URL = env_str("REDIS_URL")
 REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 0.5)
 
@@ -286,7 +286,7 @@ DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 120)
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-# Without Redis, tasks run in-process (the embedded default, SPEC 3.3).
+# Without Redis, tasks run in-process (the embedded default, docs/architecture.md, Redis).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_ACCEPT_CONTENT = ["json"]

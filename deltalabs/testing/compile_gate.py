@@ -1,4 +1,4 @@
-"""The Mongo compile gate (SPEC 3.1).
+"""The Mongo compile gate (docs/architecture.md, Database portability).
 
 While the suite runs on SQLite, every ORM query executed against the default
 database is also compiled by django-mongodb-backend's compiler on the

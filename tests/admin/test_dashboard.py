@@ -1,4 +1,4 @@
-"""The staff dashboard on the admin index (SPEC 5)."""
+"""The staff dashboard on the admin index (docs/architecture.md, The staff admin)."""
 
 import pytest
 from django.core.cache import cache

@@ -200,7 +200,7 @@ def _prepare(case) -> None:
     if method in MUTATING_METHODS and case.headers and case.headers.get(IDEMPOTENCY_HEADER):
         case.headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
     # Cursors are opaque: only a next_cursor the server issued is valid (any
-    # other is a 400 by SPEC), so valid requests start from the first page.
+    # other is a 400 by docs/api.md, Pagination), so valid requests start from the first page.
     if case.query and "cursor" in case.query:
         case.query.pop("cursor")
     fixup = POSITIVE_BODY_FIXUPS.get((method, case.path))

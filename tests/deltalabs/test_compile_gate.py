@@ -1,4 +1,4 @@
-"""The Mongo compile gate catches queries django-mongodb-backend cannot run (SPEC 3.1)."""
+"""The Mongo compile gate catches queries django-mongodb-backend cannot run (docs/architecture.md, Database portability)."""
 
 import contextlib
 

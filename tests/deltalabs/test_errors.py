@@ -1,4 +1,4 @@
-"""The error body and status for every class of failure (SPEC 3.2)."""
+"""The error body and status for every class of failure (docs/api.md, Errors)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Health probes and the OpenAPI documents (SPEC 3.2)."""
+"""Health probes and the OpenAPI documents (docs/api.md, Health and documentation)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Idempotency-Key semantics (SPEC 3.2): replay, reuse, in-flight, scope, 5xx, limits."""
+"""Idempotency-Key semantics (docs/api.md, Idempotency): replay, reuse, in-flight, scope, 5xx, limits."""
 
 import threading
 

@@ -1,4 +1,4 @@
-"""Rate limits (429 + Retry-After) and behaviour when Redis is configured but down (SPEC 3.2, 3.3)."""
+"""Rate limits (429 + Retry-After) and behaviour when Redis is configured but down (docs/api.md, Rate limits; docs/architecture.md, Redis)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Settings per environment and database portability checks (SPEC 3.1; issue 2 "Done when")."""
+"""Settings per environment and database portability checks (docs/architecture.md, Database portability; issue 2 "Done when")."""
 
 import os
 import subprocess

@@ -1,4 +1,4 @@
-"""Structured logs (SPEC 3.2, 6): one JSON line per request with requestId, user id and duration;
+"""Structured logs (docs/api.md, Errors; docs/architecture.md, Background jobs): one JSON line per request with requestId, user id and duration;
 errors logged with their traceback and request id, never shown to the client."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every periodic task is registered, follows the task conventions, and is idempotent (SPEC 6).
+"""Every periodic task is registered, follows the task conventions, and is idempotent (docs/architecture.md, Background jobs).
 
 Beat may fire a task twice (a deploy restarts beat, a retry overlaps the next
 tick, two beats by mistake), so the second of two back-to-back runs must

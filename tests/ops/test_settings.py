@@ -1,4 +1,4 @@
-"""Settings driven by the environment: email backend, production hardening, the deploy check (SPEC 6, 7)."""
+"""Settings driven by the environment: email backend, production hardening, the deploy check (docs/architecture.md, Background jobs, Scale)."""
 
 from __future__ import annotations
 

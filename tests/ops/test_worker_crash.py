@@ -1,4 +1,4 @@
-"""A worker killed in the middle of a task: the task runs again, its effect happens once (SPEC 6).
+"""A worker killed in the middle of a task: the task runs again, its effect happens once (docs/architecture.md, Background jobs).
 
 A real ``celery -A config worker`` (prefork, one pool process) consumes from
 the local Redis. The task sends an email through ``send_once`` and then holds

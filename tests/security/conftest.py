@@ -14,7 +14,7 @@ from tests.support.fake_http import fake_upstream  # noqa: F401  (fixture for AP
 
 
 def assert_error(response, status: int, code: str) -> dict:
-    """The response is the error body with ``code`` (SPEC 3.2)."""
+    """The response is the error body with ``code`` (docs/api.md, Errors)."""
     assert response.status_code == status, response.content[:500]
     body = response.json()
     assert body["code"] == code, body

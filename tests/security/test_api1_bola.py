@@ -1,7 +1,7 @@
 """API1:2023 Broken Object Level Authorization.
 
 User B must never read or change user A's objects: another user's object is a
-404 ``not_found`` (SPEC 3.2: do not reveal it exists), and self-scoped routes
+404 ``not_found`` (docs/api.md, Authentication and roles: do not reveal it exists), and self-scoped routes
 (``/v1/users/me``, the cart) only ever act on the caller.
 
 Course-scoped objects (Q&A, assessments, grades, resources) follow the
@@ -578,7 +578,7 @@ OBJECT_ACCESS: list[ObjectAccess] = [
     ObjectAccess("/v1/courses/{course_id}/grades", "GET", _strangers_grades, expect_status=403, case="stranger"),
 ]
 
-# Routes with a path parameter that anyone may read (SPEC 3.4), with the reason.
+# Routes with a path parameter that anyone may read (docs/api.md, Authentication and roles), with the reason.
 PUBLIC_OBJECT_ROUTES: dict[str, str] = {
     "/v1/courses/{course_id}": "the public catalogue (drafts stay 404: see the row above)",
     "/v1/labs/{lab_id}": "the public list of labs and their hours (inactive labs are 404 to all but staff)",

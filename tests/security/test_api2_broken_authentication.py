@@ -1,7 +1,7 @@
 """API2:2023 Broken Authentication.
 
 Only well-formed, unexpired HS256 access tokens signed with the JWT signing
-key, for an active user, authenticate (SPEC 3.4); refresh tokens rotate and
+key, for an active user, authenticate (docs/api.md, Authentication and roles); refresh tokens rotate and
 die on reuse or logout; password guessing is rate-limited per IP and per email;
 login answers never reveal whether an account exists; every operation but the
 listed public ones (``ANONYMOUS_OPERATIONS``, with the reason) refuses a caller
@@ -106,7 +106,7 @@ def test_deactivated_users_token_is_refused():
 
 
 def test_a_bad_token_is_refused_even_on_a_public_route():
-    # SPEC 3.4: a token that is sent must be valid, even where none is needed.
+    # docs/api.md, Authentication and roles: a token that is sent must be valid, even where none is needed.
     response = _bearer("not.a.jwt").post(
         "/v1/auth/login", {"email": "x@example.test", "password": "whatever"}, format="json"
     )
@@ -187,7 +187,7 @@ def test_login_does_not_reveal_which_accounts_exist(api_client):
 
 # --- Every endpoint but the public ones needs a token --------------------------------------
 
-# "<METHOD> <route>" -> why anyone may call it without a token (SPEC 3.4).
+# "<METHOD> <route>" -> why anyone may call it without a token (docs/api.md, Authentication and roles).
 ANONYMOUS_OPERATIONS: dict[str, str] = {
     "POST /v1/auth/register": "signing up",
     "POST /v1/auth/login": "signing in",

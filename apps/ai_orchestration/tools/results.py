@@ -1,4 +1,4 @@
-"""Plain-JSON rendering helpers for tool results (SPEC 3.2 conventions)."""
+"""Plain-JSON rendering helpers for tool results (docs/api.md, Conventions)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Checkout: the open cart becomes a paid order, all or nothing (SPEC 4 commerce).
+"""Checkout: the open cart becomes a paid order, all or nothing (docs/api.md, Commerce).
 
 One transaction (``deltalabs.db.transactional``) does, in this order:
 1. close the cart, but only if it is still the cart that was priced;

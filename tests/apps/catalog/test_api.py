@@ -1,4 +1,4 @@
-"""The catalog API contract (SPEC 4 catalog): fields, filters, errors, query counts."""
+"""The catalog API contract (docs/api.md, Catalog): fields, filters, errors, query counts."""
 
 import uuid
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Identity API: registration, login, token rotation and revocation, profile (SPEC 3.4, 4)."""
+"""Identity API: registration, login, token rotation and revocation, profile (docs/api.md, Authentication and roles, Identity)."""
 
 import base64
 import json

@@ -1,4 +1,4 @@
-"""The learning API contract (SPEC 4 learning): status codes, bodies, error codes, headers."""
+"""The learning API contract (docs/api.md, Learning): status codes, bodies, error codes, headers."""
 
 import uuid
 from datetime import timedelta
