@@ -19,9 +19,13 @@ class ProviderError(Exception):
 
 @dataclass(frozen=True)
 class ProposedCall:
+    """A tool call as a provider proposed it, unchecked: the name may be one
+    that was not offered and ``arguments`` may be anything (the loop runs
+    only a known tool with arguments that pass its schema)."""
+
     call_id: str
     name: str
-    arguments: dict[str, Any]
+    arguments: Any
 
 
 @dataclass(frozen=True)

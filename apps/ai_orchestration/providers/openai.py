@@ -5,11 +5,14 @@ the tools (function declarations whose ``parameters`` are the registry's JSON
 Schemas). Works with OpenAI and with the many servers that speak the same
 protocol (vLLM, Ollama, LM Studio, llama.cpp, ...).
 
-Nothing that comes back is trusted: a transport error, a timeout, a non-2xx
-status, a body that is not the expected shape, a tool name we did not offer
-or arguments that are not a JSON object all raise ``ProviderError`` (-> 502
-``ai_provider_error``). Arguments that ARE a JSON object are validated against
-the tool's schema by the loop before anything runs.
+Nothing that comes back is trusted. A transport error, a timeout, a non-2xx
+status or a body that is not the chat-completions shape raise ``ProviderError``
+(-> 502 ``ai_provider_error``). A well-formed tool call that names a tool we
+did not offer, or whose arguments are not a JSON object, is a mistake the
+model can correct: it is passed on as proposed, the loop refuses it as a
+``validation_error`` tool result (never running anything) and the model sees
+that result on its next step. The loop's step limit caps a model that never
+stops calling tools.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ logger = logging.getLogger("apps.ai_orchestration.providers.openai")
 # A reply longer than this is cut: it is shown to a person and stored.
 MAX_REPLY_CHARS = 8000
 MAX_CALL_ID_CHARS = 100
+MAX_TOOL_NAME_CHARS = 64
+MAX_INVALID_ARGUMENTS_CHARS = 1000
 
 SYSTEM_PROMPT = """You are the Delta Labs learning assistant. You help one signed-in learner find \
 courses, enroll, follow their progress and grades, book labs and manage their cart, \
@@ -115,10 +120,10 @@ class OpenAICompatibleProvider:
             data = response.json()
         except ValueError as exc:
             raise ProviderError("The AI provider answered something that is not JSON.") from exc
-        return self.parse(data, offered={tool.name for tool in request.tools})
+        return self.parse(data)
 
     @staticmethod
-    def parse(data: Any, *, offered: set[str]) -> ProviderStep:
+    def parse(data: Any) -> ProviderStep:
         """Turn a chat-completions body into a step, or raise ProviderError."""
         try:
             message = data["choices"][0]["message"]
@@ -135,7 +140,7 @@ class OpenAICompatibleProvider:
         calls = []
         seen: set[str] = set()
         for index, raw in enumerate(raw_calls):
-            call = OpenAICompatibleProvider._parse_call(raw, offered, index)
+            call = OpenAICompatibleProvider._parse_call(raw, index)
             if call.call_id in seen:  # results are matched by id: keep ids unique
                 call = ProposedCall(call_id=f"call_{index}", name=call.name, arguments=call.arguments)
             seen.add(call.call_id)
@@ -148,28 +153,25 @@ class OpenAICompatibleProvider:
         return ProviderStep(reply=content[:MAX_REPLY_CHARS])
 
     @staticmethod
-    def _parse_call(raw: Any, offered: set[str], index: int) -> ProposedCall:
+    def _parse_call(raw: Any, index: int) -> ProposedCall:
         if not isinstance(raw, dict) or not isinstance(raw.get("function"), dict):
             raise ProviderError("The AI provider proposed a malformed tool call.")
         if raw.get("type", "function") != "function":
             raise ProviderError("The AI provider proposed an unsupported kind of tool call.")
         name = raw["function"].get("name")
-        if not isinstance(name, str) or name not in offered:
-            raise ProviderError("The AI provider proposed a tool that was not offered.")
-        arguments_text = raw["function"].get("arguments", "{}")
-        if arguments_text in (None, ""):
-            arguments_text = "{}"
-        if isinstance(arguments_text, dict):  # a few servers send the object itself
-            arguments = arguments_text
-        elif isinstance(arguments_text, str):
+        if not isinstance(name, str) or not name:
+            raise ProviderError("The AI provider proposed a tool call without a name.")
+        # An unknown name goes through: the loop answers it "unknown tool".
+        name = name[:MAX_TOOL_NAME_CHARS]
+        arguments = raw["function"].get("arguments", "{}")
+        if arguments in (None, ""):
+            arguments = "{}"
+        if isinstance(arguments, str):  # the protocol sends a JSON text; a few servers the object itself
             try:
-                arguments = json.loads(arguments_text)
-            except ValueError as exc:
-                raise ProviderError("The AI provider sent tool arguments that are not JSON.") from exc
-        else:
-            raise ProviderError("The AI provider sent malformed tool arguments.")
-        if not isinstance(arguments, dict):
-            raise ProviderError("The AI provider sent tool arguments that are not a JSON object.")
+                arguments = json.loads(arguments)
+            except ValueError:
+                # Not JSON: passed on as text, refused by the loop's validation.
+                arguments = arguments[:MAX_INVALID_ARGUMENTS_CHARS]
         call_id = raw.get("id")
         if not isinstance(call_id, str) or not call_id or len(call_id) > MAX_CALL_ID_CHARS:
             call_id = f"call_{index}"

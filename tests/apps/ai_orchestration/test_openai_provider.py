@@ -235,37 +235,6 @@ def test_timeout_is_a_provider_error(openai_settings, learner):
         _raw(200, b'{"choices": [{"message": "text"}]}'),
         _raw(200, _completion({"role": "assistant", "content": ""})),
         _raw(200, _completion({"role": "assistant", "content": None, "tool_calls": "nope"})),
-        _raw(
-            200,
-            _completion(
-                {
-                    "role": "assistant",
-                    "tool_calls": [
-                        {"id": "1", "type": "function", "function": {"name": "enroll", "arguments": "{oops"}}
-                    ],
-                }
-            ),
-        ),
-        _raw(
-            200,
-            _completion(
-                {
-                    "role": "assistant",
-                    "tool_calls": [{"id": "1", "type": "function", "function": {"name": "enroll", "arguments": "[1]"}}],
-                }
-            ),
-        ),
-        _raw(
-            200,
-            _completion(
-                {
-                    "role": "assistant",
-                    "tool_calls": [
-                        {"id": "1", "type": "function", "function": {"name": "make_me_staff", "arguments": "{}"}}
-                    ],
-                }
-            ),
-        ),
         _raw(500, b'{"error": {"message": "overloaded"}}'),
         _raw(401, b'{"error": {"message": "bad key"}}'),
     ],
@@ -276,9 +245,6 @@ def test_timeout_is_a_provider_error(openai_settings, learner):
         "message-not-object",
         "empty-reply",
         "tool-calls-not-list",
-        "arguments-not-json",
-        "arguments-not-object",
-        "unknown-tool",
         "http-500",
         "http-401",
     ],
@@ -301,3 +267,72 @@ def test_unreachable_server_is_a_provider_error(openai_settings, learner):
     # the server is gone now: its port refuses connections
     response = client_for(learner).post("/v1/ai/chat", {"message": "hello"}, format="json")
     assert response.status_code == 502 and response.json()["code"] == "ai_provider_error"
+
+
+def _call(name: str, arguments_text: str, call_id: str = "c1") -> Reply:
+    """One tool call whose arguments are sent as raw text (possibly not JSON)."""
+    message = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_text}}],
+    }
+    return _raw(200, _completion(message))
+
+
+def _fed_back(request: dict) -> dict:
+    return json.loads(request["body"]["messages"][-1]["content"])
+
+
+@pytest.mark.parametrize(
+    "name, arguments_text, detail",
+    [
+        ("make_me_staff", "{}", "tool"),
+        ("enroll", "{oops", "arguments"),
+        ("enroll", "[1]", "arguments"),
+    ],
+    ids=["unknown-tool", "arguments-not-json", "arguments-not-object"],
+)
+def test_a_model_mistake_is_fed_back_and_the_model_recovers(
+    openai_settings, catalogue, labs, learner, name, arguments_text, detail
+):
+    # given a model that first makes a mistake, then corrects itself after seeing the error
+    course_id = str(catalogue.python_basics.id)
+    server = FakeChatCompletions(
+        _call(name, arguments_text),
+        _tool_calls(("c2", "enroll", {"course_id": course_id})),
+        _message("You are enrolled in Python Basics."),
+    )
+    with server:
+        openai_settings(server)
+        response = client_for(learner).post("/v1/ai/chat", {"message": "enroll me in python basics"}, format="json")
+
+    # then the turn completes: the mistake was refused (nothing ran), the correction ran
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [(call["tool"], call["status"]) for call in body["tool_calls"]] == [(name, "error"), ("enroll", "ok")]
+    error = body["tool_calls"][0]["error"]
+    assert error["code"] == "validation_error" and detail in error["details"]
+    assert body["reply"] == "You are enrolled in Python Basics."
+    # and the model was told, in the protocol, what went wrong
+    fed_back = _fed_back(server.received[1])
+    assert fed_back["status"] == "error" and fed_back["error"]["code"] == "validation_error"
+    assert server.received[1]["body"]["messages"][-1]["tool_call_id"] == "c1"
+    assert Enrollment.objects.filter(user=learner).count() == 1
+    refused = ToolCall.objects.get(user=learner, tool=name, status="error")
+    assert refused.http_status == 400
+
+
+def test_a_model_that_never_stops_calling_tools_is_capped(openai_settings, catalogue, labs, learner):
+    # given a model that answers every request with one more tool call
+    server = FakeChatCompletions(*[_tool_calls((f"c{n}", "list_labs", {})) for n in range(50)])
+    with server:
+        openai_settings(server)
+        response = client_for(learner).post("/v1/ai/chat", {"message": "list labs forever"}, format="json")
+
+    # then five calls ran, the sixth was refused, and the turn ended after six requests
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [call["status"] for call in body["tool_calls"]] == ["ok"] * 5 + ["error"]
+    assert body["tool_calls"][-1]["error"]["code"] == "tool_step_limit_reached"
+    assert len(server.received) == 6
+    assert "at most 5 tool steps" in body["reply"]
