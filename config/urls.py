@@ -1,10 +1,10 @@
-"""URL routing: the versioned API under /v1/, the admin, health probes."""
+"""URL routing: the versioned API under /v1/, the admin, health probes, the landing page."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from deltalabs import health
+from deltalabs import health, site
 
 api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),
@@ -21,6 +21,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", site.landing, name="landing"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
