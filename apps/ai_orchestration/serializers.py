@@ -1,8 +1,8 @@
-"""Request and response shapes of the AI API (docs/api.md, Assistant)."""
+"""Request shapes of the AI API (docs/api.md, Assistant); responses are
+rendered by ``apps.ai_orchestration.outputs``."""
 
 from rest_framework import serializers
 
-from apps.ai_orchestration.models import Conversation, Message, ToolCall
 from apps.ai_orchestration.services import MAX_MESSAGE_CHARS
 from apps.ai_orchestration.tools import REGISTRY
 
@@ -12,69 +12,8 @@ class ChatInput(serializers.Serializer):
     conversation_id = serializers.UUIDField(required=False, allow_null=True)
 
 
-class ToolCallOutput(serializers.Serializer):
-    tool = serializers.CharField()
-    arguments = serializers.DictField(help_text="As proposed by the provider, before validation.")
-    status = serializers.CharField(help_text="`ok` or `error`.")
-    result = serializers.JSONField(required=False, help_text="When status is ok.")
-    error = serializers.JSONField(required=False, help_text="When status is error: the API error body.")
-
-
-class ChatOutput(serializers.Serializer):
-    conversation_id = serializers.UUIDField()
-    reply = serializers.CharField()
-    tool_calls = ToolCallOutput(many=True)
-
-
 class ExecuteInput(serializers.Serializer):
     # The schema lists every tool; which of them the caller may use is the
     # service's decision (GET /v1/ai/tools), answered like an unknown tool.
     tool = serializers.ChoiceField(choices=REGISTRY.names())
     arguments = serializers.DictField(required=False, default=dict, help_text="A JSON object; see GET /v1/ai/tools.")
-
-
-class ExecuteOutput(serializers.Serializer):
-    tool = serializers.CharField()
-    result = serializers.JSONField()
-
-
-class ToolOutput(serializers.Serializer):
-    name = serializers.CharField()
-    description = serializers.CharField()
-    parameters = serializers.JSONField(help_text="JSON Schema of the arguments.")
-    mutates = serializers.BooleanField(help_text="True when the tool changes data.")
-
-
-class ConversationSerializer(serializers.ModelSerializer):
-    turns = serializers.IntegerField(source="turn_count")
-
-    class Meta:
-        model = Conversation
-        fields = ["id", "title", "provider", "turns", "tool_call_count", "created_at", "updated_at"]
-        read_only_fields = fields
-
-
-class StoredToolCallSerializer(serializers.ModelSerializer):
-    status = serializers.CharField(help_text="`ok` or `error`.")
-
-    class Meta:
-        model = ToolCall
-        fields = ["id", "tool", "arguments", "status", "result", "error", "duration_ms", "replayed", "created_at"]
-        read_only_fields = fields
-
-
-class MessageSerializer(serializers.ModelSerializer):
-    tool_calls = StoredToolCallSerializer(many=True, source="tool_calls.all")
-
-    class Meta:
-        model = Message
-        fields = ["id", "role", "content", "turn", "step", "created_at", "tool_calls"]
-        read_only_fields = fields
-
-
-class ConversationDetailSerializer(ConversationSerializer):
-    messages = MessageSerializer(many=True, source="messages.all")
-
-    class Meta(ConversationSerializer.Meta):
-        fields = [*ConversationSerializer.Meta.fields, "messages"]
-        read_only_fields = fields

@@ -8,7 +8,7 @@ services the tools wrap, not here.
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.response import Response
 
-from apps.ai_orchestration import serializers, services
+from apps.ai_orchestration import outputs, serializers, services
 from deltalabs.api import ApiView, page_response
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import page_args
@@ -22,7 +22,7 @@ class ChatView(ApiView):
 
     @extend_schema(
         request=serializers.ChatInput,
-        responses={200: serializers.ChatOutput},
+        responses={200: outputs.ChatOutput},
         summary="Talk to the assistant",
         description=(
             "One turn: the assistant may call up to 5 tools as you (same permissions as the REST API) and "
@@ -60,7 +60,7 @@ class ExecuteView(ApiView):
 
     @extend_schema(
         request=serializers.ExecuteInput,
-        responses={200: serializers.ExecuteOutput},
+        responses={200: outputs.ExecuteOutput},
         summary="Run one assistant tool directly",
         description=(
             "Runs the tool as you, exactly as the assistant would. Errors are the domain's, with its status and "
@@ -82,7 +82,7 @@ class ExecuteView(ApiView):
 
 class ToolListView(ApiView):
     @extend_schema(
-        responses={200: paginated(serializers.ToolOutput)},
+        responses={200: paginated(outputs.ToolOutput)},
         summary="Tools you may use",
         description="Each tool with its JSON Schema. One page: the list is short and never has a next cursor.",
         tags=TAGS,
@@ -95,7 +95,7 @@ class ToolListView(ApiView):
 class ConversationListView(ApiView):
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
-        responses={200: paginated(serializers.ConversationSerializer)},
+        responses={200: paginated(outputs.ConversationSerializer)},
         summary="Your conversations",
         operation_id="ai_conversations_list",
         description="Most recently active first. 400 `validation_error` for a bad cursor.",
@@ -106,13 +106,13 @@ class ConversationListView(ApiView):
             actor=request.user,
             **page_args(request),
         )
-        return page_response(page, serializers.ConversationSerializer)
+        return page_response(page, outputs.ConversationSerializer)
 
 
 class ConversationDetailView(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("conversation_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
-        responses={200: serializers.ConversationDetailSerializer},
+        responses={200: outputs.ConversationDetailSerializer},
         summary="One of your conversations",
         operation_id="ai_conversation_retrieve",
         description="With every message and tool call. 404 `not_found` for anyone else's conversation.",
@@ -120,4 +120,4 @@ class ConversationDetailView(ApiView):
     )
     def get(self, request, conversation_id):
         conversation = services.conversation_get(actor=request.user, conversation_id=conversation_id)
-        return Response(serializers.ConversationDetailSerializer(conversation).data)
+        return Response(outputs.ConversationDetailSerializer(conversation).data)

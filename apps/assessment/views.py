@@ -14,7 +14,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.response import Response
 
-from apps.assessment import serializers, services
+from apps.assessment import outputs, serializers, services
 from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import page_args
@@ -27,17 +27,17 @@ ACCESS = (
 )
 
 
-SUBMISSION_PAGE = paginated(serializers.SubmissionSerializer)
+SUBMISSION_PAGE = paginated(outputs.SubmissionSerializer)
 
 
 def _assessment_shape(show_answer_keys: bool):
-    return serializers.InstructorAssessmentSerializer if show_answer_keys else serializers.LearnerAssessmentSerializer
+    return outputs.InstructorAssessmentSerializer if show_answer_keys else outputs.LearnerAssessmentSerializer
 
 
 def _assessment_either(many: bool = False) -> PolymorphicProxySerializer:
     return PolymorphicProxySerializer(
         component_name="AssessmentForCaller",
-        serializers=[serializers.LearnerAssessmentSerializer, serializers.InstructorAssessmentSerializer],
+        serializers=[outputs.LearnerAssessmentSerializer, outputs.InstructorAssessmentSerializer],
         resource_type_field_name=None,
         many=many,
     )
@@ -99,11 +99,11 @@ class AssessmentSubmissionListView(ApiView):
             status=query.validated_data.get("status"),
             **page_args(request),
         )
-        return page_response(page, serializers.SubmissionSerializer)
+        return page_response(page, outputs.SubmissionSerializer)
 
     @extend_schema(
         request=serializers.SubmissionCreateInput,
-        responses={201: serializers.SubmissionSerializer},
+        responses={201: outputs.SubmissionSerializer},
         summary="Hand in an assessment",
         description=(
             "`answers` maps item ids to a choice index (or list of indices) or a text. Choice items are graded at "
@@ -120,7 +120,7 @@ class AssessmentSubmissionListView(ApiView):
         submission = services.submission_create(
             actor=request.user, assessment_id=assessment_id, answers=data.validated_data["answers"]
         )
-        return Response(serializers.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
 
 class SubmissionListView(ApiView):
@@ -138,23 +138,23 @@ class SubmissionListView(ApiView):
         page = services.submission_list_own(
             actor=request.user, course_id=query.validated_data.get("course"), **page_args(request)
         )
-        return page_response(page, serializers.SubmissionSerializer)
+        return page_response(page, outputs.SubmissionSerializer)
 
 
 class SubmissionDetailView(ApiView):
     @extend_schema(
-        responses={200: serializers.SubmissionSerializer},
+        responses={200: outputs.SubmissionSerializer},
         summary="One submission",
         description="Its owner, the course's instructors and staff; anyone else 404 `not_found`.",
         tags=TAGS,
     )
     def get(self, request, submission_id):
         submission = services.submission_get(actor=request.user, submission_id=submission_id)
-        return Response(serializers.SubmissionSerializer(submission).data)
+        return Response(outputs.SubmissionSerializer(submission).data)
 
     @extend_schema(
         request=serializers.SubmissionGradeInput,
-        responses={200: serializers.SubmissionSerializer},
+        responses={200: outputs.SubmissionSerializer},
         summary="Grade a submission",
         description=(
             "Instructors of the course and staff set `score` (0 to the assessment's `max_score`, else 400 "
@@ -172,7 +172,7 @@ class SubmissionDetailView(ApiView):
             score=data.validated_data.get("score"),
             feedback=data.validated_data.get("feedback"),
         )
-        return Response(serializers.SubmissionSerializer(submission).data)
+        return Response(outputs.SubmissionSerializer(submission).data)
 
 
 class CourseGradesView(ApiView):
@@ -183,8 +183,8 @@ class CourseGradesView(ApiView):
                 PolymorphicProxySerializer(
                     component_name="CourseGrades",
                     serializers=[
-                        serializers.LearnerGradesSerializer,
-                        paginated(serializers.LearnerGradesSerializer, name="GradebookRow"),
+                        outputs.LearnerGradesSerializer,
+                        paginated(outputs.LearnerGradesSerializer, name="GradebookRow"),
                     ],
                     resource_type_field_name=None,
                 ),

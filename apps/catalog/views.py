@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from apps.catalog import serializers, services
+from apps.catalog import outputs, services
 from apps.catalog.filters import CourseFilterSet
 from apps.catalog.models import Course
 from deltalabs.api import ApiView, page_response
@@ -31,7 +31,7 @@ class CourseListView(ApiView):
 
     @extend_schema(
         parameters=COURSE_FILTER_PARAMETERS + PAGINATION_PARAMETERS,
-        responses={200: paginated(serializers.CourseSerializer)},
+        responses={200: paginated(outputs.CourseSerializer)},
         operation_id="courses_list",
         summary="Browse courses",
         description=(
@@ -49,14 +49,14 @@ class CourseListView(ApiView):
             **page_args(request),
             **filters.search_arguments(),
         )
-        return page_response(page, serializers.CourseSerializer)
+        return page_response(page, outputs.CourseSerializer)
 
 
 class CourseDetailView(ApiView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        responses={200: serializers.CourseDetailSerializer},
+        responses={200: outputs.CourseDetailSerializer},
         summary="A course with its outline",
         description=(
             "Sections and lessons in order. Lesson `content` is null unless the lesson is a preview or the "
@@ -67,13 +67,13 @@ class CourseDetailView(ApiView):
     )
     def get(self, request, course_id):
         detail = services.course_detail(actor=request.user, course_id=course_id)
-        return Response(serializers.CourseDetailSerializer(detail.course, context={"detail": detail}).data)
+        return Response(outputs.CourseDetailSerializer(detail.course, context={"detail": detail}).data)
 
 
 class CourseResourcesView(ApiView):
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
-        responses={200: paginated(serializers.ResourceSerializer)},
+        responses={200: paginated(outputs.ResourceSerializer)},
         summary="A course's resources",
         description=(
             "For enrolled learners (active or completed), instructors and staff. 401 `not_authenticated` "
@@ -87,7 +87,7 @@ class CourseResourcesView(ApiView):
             course_id=course_id,
             **page_args(request),
         )
-        return page_response(page, serializers.ResourceSerializer)
+        return page_response(page, outputs.ResourceSerializer)
 
 
 class CategoryListView(ApiView):
@@ -95,11 +95,11 @@ class CategoryListView(ApiView):
 
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
-        responses={200: paginated(serializers.CategorySerializer)},
+        responses={200: paginated(outputs.CategorySerializer)},
         summary="Course categories",
         description="In display order. 400 `validation_error` for a bad cursor.",
         tags=["catalog"],
     )
     def get(self, request):
         page = services.category_list(**page_args(request))
-        return page_response(page, serializers.CategorySerializer)
+        return page_response(page, outputs.CategorySerializer)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from apps.commerce import serializers
+from apps.commerce import outputs, serializers
 from apps.commerce.services import cart as cart_services
 from apps.commerce.services import checkout as checkout_services
 from apps.commerce.services import orders as order_services
@@ -25,13 +25,13 @@ ERROR_BODY = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 
 class CartView(ApiView):
     @extend_schema(
-        responses={200: serializers.CartOutput},
+        responses={200: outputs.CartOutput},
         summary="Your cart",
         description="The open cart with its price snapshots; an empty cart if you have none (reading creates nothing).",
         tags=["cart"],
     )
     def get(self, request):
-        return Response(serializers.CartOutput(cart_services.cart_get(actor=request.user)).data)
+        return Response(outputs.CartOutput(cart_services.cart_get(actor=request.user)).data)
 
     @extend_schema(responses={204: None}, summary="Empty your cart", tags=["cart"])
     def delete(self, request):
@@ -42,7 +42,7 @@ class CartView(ApiView):
 class CartItemsView(ApiView):
     @extend_schema(
         request=serializers.CartItemInput,
-        responses={201: serializers.CartOutput},
+        responses={201: outputs.CartOutput},
         summary="Add a course to your cart",
         description=(
             "Paid, published courses only, at today's price. 404 unknown course; 400 `course_is_free`, "
@@ -55,7 +55,7 @@ class CartItemsView(ApiView):
         data = serializers.CartItemInput(data=request.data)
         data.is_valid(raise_exception=True)
         cart = cart_services.cart_add_item(actor=request.user, course_id=data.validated_data["course_id"])
-        return Response(serializers.CartOutput(cart).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.CartOutput(cart).data, status=status.HTTP_201_CREATED)
 
 
 class CartItemView(ApiView):
@@ -78,7 +78,7 @@ class OrdersView(ApiView):
 
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
-        responses={200: paginated(serializers.OrderOutput)},
+        responses={200: paginated(outputs.OrderOutput)},
         operation_id="orders_list",
         summary="Your orders",
         description="Newest first, cursor-paginated.",
@@ -86,12 +86,12 @@ class OrdersView(ApiView):
     )
     def get(self, request):
         page = order_services.order_list(actor=request.user, **page_args(request))
-        return page_response(page, serializers.OrderOutput)
+        return page_response(page, outputs.OrderOutput)
 
     @extend_schema(
         request=serializers.CheckoutInput,
         responses={
-            201: serializers.OrderOutput,
+            201: outputs.OrderOutput,
             402: OpenApiResponse(ERROR_BODY, description="payment_declined (details.order_id: the failed order)"),
             502: OpenApiResponse(ERROR_BODY, description="payment_provider_error"),
         },
@@ -117,25 +117,25 @@ class OrdersView(ApiView):
             payment=checkout_services.CardPayment(**payment) if payment else None,
             sponsorship_code=data.validated_data.get("sponsorship_code") or None,
         )
-        return Response(serializers.OrderOutput(order).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.OrderOutput(order).data, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(ApiView):
     @extend_schema(
-        responses={200: serializers.OrderOutput},
+        responses={200: outputs.OrderOutput},
         summary="One of your orders",
         description="404 for anyone else's order.",
         tags=["orders"],
     )
     def get(self, request, order_id):
-        return Response(serializers.OrderOutput(order_services.order_get(actor=request.user, order_id=order_id)).data)
+        return Response(outputs.OrderOutput(order_services.order_get(actor=request.user, order_id=order_id)).data)
 
 
 class OrderRefundView(ApiView):
     @extend_schema(
         request=serializers.RefundInput,
         responses={
-            200: serializers.OrderOutput,
+            200: outputs.OrderOutput,
             502: OpenApiResponse(ERROR_BODY, description="payment_provider_error"),
         },
         summary="Refund an order (staff)",
@@ -150,7 +150,7 @@ class OrderRefundView(ApiView):
         data = serializers.RefundInput(data=request.data)
         data.is_valid(raise_exception=True)
         order = order_services.order_refund(actor=request.user, order_id=order_id, reason=data.validated_data["reason"])
-        return Response(serializers.OrderOutput(order).data)
+        return Response(outputs.OrderOutput(order).data)
 
 
 # --- Sponsors -----------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class SponsorsView(ApiView):
 
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
-        responses={200: paginated(serializers.SponsorOutput)},
+        responses={200: paginated(outputs.SponsorOutput)},
         operation_id="sponsors_list",
         summary="Sponsors",
         description="Public: approved sponsors by name; signed in, also the sponsors you belong to (any status).",
@@ -169,11 +169,11 @@ class SponsorsView(ApiView):
     )
     def get(self, request):
         page = sponsor_services.sponsor_list(actor=request.user, **page_args(request))
-        return page_response(page, serializers.SponsorOutput)
+        return page_response(page, outputs.SponsorOutput)
 
     @extend_schema(
         request=serializers.SponsorInput,
-        responses={201: serializers.SponsorOutput},
+        responses={201: outputs.SponsorOutput},
         summary="Apply to become a sponsor",
         description="Creates a pending sponsor with you as its owner; staff review it.",
         tags=["sponsors"],
@@ -182,27 +182,27 @@ class SponsorsView(ApiView):
         data = serializers.SponsorInput(data=request.data)
         data.is_valid(raise_exception=True)
         sponsor = sponsor_services.sponsor_apply(actor=request.user, **data.validated_data)
-        return Response(serializers.SponsorOutput(sponsor).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.SponsorOutput(sponsor).data, status=status.HTTP_201_CREATED)
 
 
 class SponsorDetailView(ApiView):
     permission_classes = [PublicReadOnly]
 
     @extend_schema(
-        responses={200: serializers.SponsorOutput},
+        responses={200: outputs.SponsorOutput},
         summary="One sponsor",
         description="Approved sponsors are public; a pending or rejected one only to its members (404 otherwise).",
         tags=["sponsors"],
     )
     def get(self, request, sponsor_id):
         sponsor = sponsor_services.sponsor_get(actor=request.user, sponsor_id=sponsor_id)
-        return Response(serializers.SponsorOutput(sponsor).data)
+        return Response(outputs.SponsorOutput(sponsor).data)
 
 
 class SponsorshipsView(ApiView):
     @extend_schema(
         parameters=PAGINATION_PARAMETERS,
-        responses={200: paginated(serializers.SponsorshipOutput)},
+        responses={200: paginated(outputs.SponsorshipOutput)},
         operation_id="sponsors_sponsorships_list",
         summary="A sponsor's sponsorships and their usage",
         description="Members only: 403 if you can see the sponsor but are not a member, 404 if you cannot see it.",
@@ -210,11 +210,11 @@ class SponsorshipsView(ApiView):
     )
     def get(self, request, sponsor_id):
         page = sponsor_services.sponsorship_list(actor=request.user, sponsor_id=sponsor_id, **page_args(request))
-        return page_response(page, serializers.SponsorshipOutput)
+        return page_response(page, outputs.SponsorshipOutput)
 
     @extend_schema(
         request=serializers.SponsorshipInput,
-        responses={201: serializers.SponsorshipOutput},
+        responses={201: outputs.SponsorshipOutput},
         summary="Request sponsored seats on a course",
         description=(
             "Members of an approved sponsor; staff approve it and issue the code. 403 not a member, 404 unknown "
@@ -231,4 +231,4 @@ class SponsorshipsView(ApiView):
             course_id=data.validated_data["course_id"],
             seats=data.validated_data["seats"],
         )
-        return Response(serializers.SponsorshipOutput(sponsorship).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.SponsorshipOutput(sponsorship).data, status=status.HTTP_201_CREATED)

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from apps.engagement import serializers, services
+from apps.engagement import outputs, serializers, services
 from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import page_args
@@ -26,7 +26,7 @@ ACCESS = (
 class QuestionListView(ApiView):
     @extend_schema(
         parameters=[serializers.QuestionListQuery, *PAGINATION_PARAMETERS],
-        responses={200: paginated(serializers.QuestionSerializer)},
+        responses={200: paginated(outputs.QuestionSerializer)},
         summary="List a course's questions",
         operation_id="courses_questions_list",
         description=f"Newest first; `?lesson=` narrows to one lesson. Hidden questions only for instructors and staff. {ACCESS}",
@@ -38,11 +38,11 @@ class QuestionListView(ApiView):
         page = services.question_list(
             actor=request.user, course_id=course_id, lesson_id=query.validated_data.get("lesson"), **page_args(request)
         )
-        return page_response(page, serializers.QuestionSerializer)
+        return page_response(page, outputs.QuestionSerializer)
 
     @extend_schema(
         request=serializers.QuestionCreateInput,
-        responses={201: serializers.QuestionSerializer},
+        responses={201: outputs.QuestionSerializer},
         summary="Ask a question",
         description=(
             "`lesson_id`, if given, must be a lesson of this course (400 `validation_error`). "
@@ -54,19 +54,19 @@ class QuestionListView(ApiView):
         data = serializers.QuestionCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         question = services.question_create(actor=request.user, course_id=course_id, **data.validated_data)
-        return Response(serializers.QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.QuestionSerializer(question).data, status=status.HTTP_201_CREATED)
 
 
 class QuestionDetailView(ApiView):
     @extend_schema(
-        responses={200: serializers.QuestionSerializer},
+        responses={200: outputs.QuestionSerializer},
         summary="One question",
         description=f"404 `not_found` for a question of another course or a hidden one (learners). {ACCESS}",
         tags=TAGS,
     )
     def get(self, request, course_id, question_id):
         question = services.question_get(actor=request.user, course_id=course_id, question_id=question_id)
-        return Response(serializers.QuestionSerializer(question).data)
+        return Response(outputs.QuestionSerializer(question).data)
 
     @extend_schema(
         responses={204: None},
@@ -82,7 +82,7 @@ class QuestionDetailView(ApiView):
 class QuestionAcceptView(ApiView):
     @extend_schema(
         request=serializers.AcceptInput,
-        responses={200: serializers.QuestionSerializer},
+        responses={200: outputs.QuestionSerializer},
         summary="Accept an answer",
         description=(
             "The question's author, the course's instructors and staff (others 403 `permission_denied`). "
@@ -96,13 +96,13 @@ class QuestionAcceptView(ApiView):
         question = services.question_accept_answer(
             actor=request.user, course_id=course_id, question_id=question_id, answer_id=data.validated_data["answer_id"]
         )
-        return Response(serializers.QuestionSerializer(question).data)
+        return Response(outputs.QuestionSerializer(question).data)
 
 
 class QuestionHideView(ApiView):
     @extend_schema(
         request=serializers.HideInput,
-        responses={200: serializers.QuestionSerializer},
+        responses={200: outputs.QuestionSerializer},
         summary="Hide or show a question (moderation)",
         description=f"`{{hidden: true|false}}`. Instructors of the course and staff; others 403. {ACCESS}",
         tags=TAGS,
@@ -113,13 +113,13 @@ class QuestionHideView(ApiView):
         question = services.question_hide(
             actor=request.user, question_id=question_id, hidden=data.validated_data["hidden"], course_id=course_id
         )
-        return Response(serializers.QuestionSerializer(question).data)
+        return Response(outputs.QuestionSerializer(question).data)
 
 
 class AnswerListView(ApiView):
     @extend_schema(
         parameters=[serializers.AnswerListQuery, *PAGINATION_PARAMETERS],
-        responses={200: paginated(serializers.AnswerSerializer)},
+        responses={200: paginated(outputs.AnswerSerializer)},
         summary="List a course's answers",
         operation_id="courses_answers_list",
         description=(
@@ -137,11 +137,11 @@ class AnswerListView(ApiView):
             question_id=query.validated_data.get("question"),
             **page_args(request),
         )
-        return page_response(page, serializers.AnswerSerializer)
+        return page_response(page, outputs.AnswerSerializer)
 
     @extend_schema(
         request=serializers.AnswerCreateInput,
-        responses={201: serializers.AnswerSerializer},
+        responses={201: outputs.AnswerSerializer},
         summary="Answer a question",
         description=(
             "`question_id` must be a question of this course (400 `validation_error`). The question's author "
@@ -153,7 +153,7 @@ class AnswerListView(ApiView):
         data = serializers.AnswerCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         answer = services.answer_create(actor=request.user, course_id=course_id, **data.validated_data)
-        return Response(serializers.AnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.AnswerSerializer(answer).data, status=status.HTTP_201_CREATED)
 
 
 class AnswerDetailView(ApiView):
@@ -171,7 +171,7 @@ class AnswerDetailView(ApiView):
 class AnswerHideView(ApiView):
     @extend_schema(
         request=serializers.HideInput,
-        responses={200: serializers.AnswerSerializer},
+        responses={200: outputs.AnswerSerializer},
         summary="Hide or show an answer (moderation)",
         description=f"`{{hidden: true|false}}`. Instructors of the course and staff; others 403. {ACCESS}",
         tags=TAGS,
@@ -182,4 +182,4 @@ class AnswerHideView(ApiView):
         answer = services.answer_hide(
             actor=request.user, answer_id=answer_id, hidden=data.validated_data["hidden"], course_id=course_id
         )
-        return Response(serializers.AnswerSerializer(answer).data)
+        return Response(outputs.AnswerSerializer(answer).data)

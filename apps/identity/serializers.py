@@ -1,15 +1,7 @@
-"""Request and response shapes of the identity API."""
+"""Request shapes of the identity API (docs/api.md, Identity); responses are
+rendered by ``apps.identity.outputs``."""
 
 from rest_framework import serializers
-
-from apps.identity.models import User
-
-
-class UserSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "email", "display_name", "bio", "timezone", "date_joined", "is_staff"]
-        read_only_fields = fields
 
 
 class RegisterInput(serializers.Serializer):
@@ -25,15 +17,6 @@ class LoginInput(serializers.Serializer):
 
 class RefreshInput(serializers.Serializer):
     refresh = serializers.CharField(max_length=4096)
-
-
-class TokenPairOutput(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField()
-
-
-class SessionOutput(TokenPairOutput):
-    user = UserSerializer()
 
 
 class ProfileUpdateInput(serializers.Serializer):

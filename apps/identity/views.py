@@ -5,13 +5,13 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from apps.identity import serializers, services
+from apps.identity import outputs, serializers, services
 from deltalabs.api import ApiView
 from deltalabs.ratelimit import AuthRateThrottle, DefaultRateThrottle
 
 
 def _session_body(user, tokens) -> dict:
-    return {"access": tokens.access, "refresh": tokens.refresh, "user": serializers.UserSerializer(user).data}
+    return {"access": tokens.access, "refresh": tokens.refresh, "user": outputs.UserSerializer(user).data}
 
 
 class RegisterView(ApiView):
@@ -20,7 +20,7 @@ class RegisterView(ApiView):
 
     @extend_schema(
         request=serializers.RegisterInput,
-        responses={201: serializers.SessionOutput},
+        responses={201: outputs.SessionOutput},
         summary="Create an account",
         description="Returns the new user with an access and a refresh token. 409 `email_taken` for a used email.",
         tags=["auth"],
@@ -38,7 +38,7 @@ class LoginView(ApiView):
 
     @extend_schema(
         request=serializers.LoginInput,
-        responses={200: serializers.SessionOutput},
+        responses={200: outputs.SessionOutput},
         summary="Sign in",
         description="401 `invalid_credentials` for any wrong email/password combination.",
         tags=["auth"],
@@ -55,7 +55,7 @@ class RefreshView(ApiView):
 
     @extend_schema(
         request=serializers.RefreshInput,
-        responses={200: serializers.TokenPairOutput},
+        responses={200: outputs.TokenPairOutput},
         summary="Rotate tokens",
         description="Returns a new pair; the refresh token sent is revoked and answers 401 `token_invalid` if reused.",
         tags=["auth"],
@@ -87,13 +87,13 @@ class LogoutView(ApiView):
 class MeView(ApiView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: serializers.UserSerializer}, summary="The signed-in user", tags=["users"])
+    @extend_schema(responses={200: outputs.UserSerializer}, summary="The signed-in user", tags=["users"])
     def get(self, request):
-        return Response(serializers.UserSerializer(request.user).data)
+        return Response(outputs.UserSerializer(request.user).data)
 
     @extend_schema(
         request=serializers.ProfileUpdateInput,
-        responses={200: serializers.UserSerializer},
+        responses={200: outputs.UserSerializer},
         summary="Update your profile",
         description="Only display_name, bio and timezone change; other fields are ignored.",
         tags=["users"],
@@ -108,4 +108,4 @@ class MeView(ApiView):
             bio=values.get("bio"),
             timezone_name=values.get("timezone"),
         )
-        return Response(serializers.UserSerializer(user).data)
+        return Response(outputs.UserSerializer(user).data)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from apps.labs import serializers, services
+from apps.labs import outputs, serializers, services
 from deltalabs.api import ApiView, PublicReadOnly, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import page_args
@@ -22,7 +22,7 @@ class LabListView(ApiView):
 
     @extend_schema(
         parameters=[serializers.LabListQuery, *PAGINATION_PARAMETERS],
-        responses={200: paginated(serializers.LabSerializer)},
+        responses={200: paginated(outputs.LabSerializer)},
         operation_id="labs_list",
         summary="List labs",
         description="Active labs by name; public. 400 `validation_error` for an unknown `kind` or a bad cursor.",
@@ -36,14 +36,14 @@ class LabListView(ApiView):
             kind=query.validated_data.get("kind"),
             **page_args(request),
         )
-        return page_response(page, serializers.LabSerializer)
+        return page_response(page, outputs.LabSerializer)
 
 
 class LabDetailView(ApiView):
     permission_classes = [PublicReadOnly]
 
     @extend_schema(
-        responses={200: serializers.LabDetailSerializer},
+        responses={200: outputs.LabDetailSerializer},
         operation_id="labs_retrieve",
         summary="A lab with its weekly hours and upcoming closures",
         description=(
@@ -54,7 +54,7 @@ class LabDetailView(ApiView):
     )
     def get(self, request, lab_id):
         lab = services.lab_get(actor=request.user, lab_id=lab_id)
-        return Response(serializers.LabDetailSerializer(lab).data)
+        return Response(outputs.LabDetailSerializer(lab).data)
 
 
 class LabAvailabilityView(ApiView):
@@ -65,7 +65,7 @@ class LabAvailabilityView(ApiView):
             OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (YYYY-MM-DD); default today."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, inclusive; default from + 6 days."),
         ],
-        responses={200: serializers.AvailabilityOutput},
+        responses={200: outputs.AvailabilityOutput},
         operation_id="labs_availability",
         summary="Bookable slots of a lab",
         description=(
@@ -84,7 +84,7 @@ class LabAvailabilityView(ApiView):
             date_from=query.validated_data.get("from"),
             date_to=query.validated_data.get("to"),
         )
-        return Response(serializers.AvailabilityOutput(availability).data)
+        return Response(outputs.AvailabilityOutput(availability).data)
 
 
 class LabBookingCreateView(ApiView):
@@ -92,7 +92,7 @@ class LabBookingCreateView(ApiView):
 
     @extend_schema(
         request=serializers.BookingCreateInput,
-        responses={201: serializers.BookingSerializer},
+        responses={201: outputs.BookingSerializer},
         operation_id="labs_bookings_create",
         summary="Book a lab slot",
         description=(
@@ -107,13 +107,13 @@ class LabBookingCreateView(ApiView):
         data = serializers.BookingCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         booking = services.booking_create(actor=request.user, lab_id=lab_id, start=data.validated_data["start"])
-        return Response(serializers.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
 class BookingListView(ApiView):
     @extend_schema(
         parameters=[serializers.BookingListQuery, *PAGINATION_PARAMETERS],
-        responses={200: paginated(serializers.BookingSerializer)},
+        responses={200: paginated(outputs.BookingSerializer)},
         operation_id="bookings_list",
         summary="Your lab bookings",
         description=(
@@ -132,12 +132,12 @@ class BookingListView(ApiView):
             upcoming=query.validated_data.get("upcoming"),
             **page_args(request),
         )
-        return page_response(page, serializers.BookingSerializer)
+        return page_response(page, outputs.BookingSerializer)
 
 
 class BookingDetailView(ApiView):
     @extend_schema(
-        responses={200: serializers.BookingSerializer},
+        responses={200: outputs.BookingSerializer},
         operation_id="bookings_retrieve",
         summary="One of your bookings",
         description="404 `not_found` for another user's booking.",
@@ -145,13 +145,13 @@ class BookingDetailView(ApiView):
     )
     def get(self, request, booking_id):
         booking = services.booking_get(actor=request.user, booking_id=booking_id)
-        return Response(serializers.BookingSerializer(booking).data)
+        return Response(outputs.BookingSerializer(booking).data)
 
 
 class BookingCancelView(ApiView):
     @extend_schema(
         request=None,
-        responses={200: serializers.BookingSerializer},
+        responses={200: outputs.BookingSerializer},
         operation_id="bookings_cancel",
         summary="Cancel a booking",
         description=(
@@ -162,4 +162,4 @@ class BookingCancelView(ApiView):
     )
     def post(self, request, booking_id):
         booking = services.booking_cancel(actor=request.user, booking_id=booking_id)
-        return Response(serializers.BookingSerializer(booking).data)
+        return Response(outputs.BookingSerializer(booking).data)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiType
 from rest_framework import status
 from rest_framework.response import Response
 
-from apps.learning import serializers, services
+from apps.learning import outputs, serializers, services
 from apps.learning.models import Enrollment
 from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
@@ -25,7 +25,7 @@ class EnrollmentListView(ApiView):
             OpenApiParameter("status", OpenApiTypes.STR, enum=Enrollment.Status.values),
             *PAGINATION_PARAMETERS,
         ],
-        responses={200: paginated(serializers.EnrollmentSerializer)},
+        responses={200: paginated(outputs.EnrollmentSerializer)},
         operation_id="enrollments_list",
         summary="Your enrollments",
         description="Newest first. 400 `validation_error` for an unknown status or a bad cursor.",
@@ -39,12 +39,12 @@ class EnrollmentListView(ApiView):
             status=query.validated_data.get("status"),
             **page_args(request),
         )
-        return page_response(page, serializers.EnrollmentSerializer)
+        return page_response(page, outputs.EnrollmentSerializer)
 
     @extend_schema(
         request=serializers.EnrollmentCreateInput,
         responses={
-            201: serializers.EnrollmentSerializer,
+            201: outputs.EnrollmentSerializer,
             402: OpenApiResponse(
                 response=ERROR_BODY, description="payment_required: a paid course without a sponsorship code."
             ),
@@ -68,25 +68,25 @@ class EnrollmentListView(ApiView):
             sponsorship_code=data.validated_data.get("sponsorship_code"),
             waitlist=data.validated_data["waitlist"],
         )
-        return Response(serializers.EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+        return Response(outputs.EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
 
 class EnrollmentDetailView(ApiView):
     @extend_schema(
-        responses={200: serializers.EnrollmentSerializer},
+        responses={200: outputs.EnrollmentSerializer},
         summary="One of your enrollments",
         description="404 `not_found` for another learner's enrollment.",
         tags=["learning"],
     )
     def get(self, request, enrollment_id):
         enrollment = services.enrollment_get(actor=request.user, enrollment_id=enrollment_id)
-        return Response(serializers.EnrollmentSerializer(enrollment).data)
+        return Response(outputs.EnrollmentSerializer(enrollment).data)
 
 
 class EnrollmentCancelView(ApiView):
     @extend_schema(
         request=None,
-        responses={200: serializers.EnrollmentSerializer},
+        responses={200: outputs.EnrollmentSerializer},
         summary="Cancel an enrollment",
         description=(
             "For active or waitlisted enrollments (the learner's own; staff: anyone's). An active "
@@ -97,23 +97,23 @@ class EnrollmentCancelView(ApiView):
     )
     def post(self, request, enrollment_id):
         enrollment = services.enrollment_cancel(actor=request.user, enrollment_id=enrollment_id)
-        return Response(serializers.EnrollmentSerializer(enrollment).data)
+        return Response(outputs.EnrollmentSerializer(enrollment).data)
 
 
 class EnrollmentProgressView(ApiView):
     @extend_schema(
-        responses={200: serializers.ProgressSerializer},
+        responses={200: outputs.ProgressSerializer},
         summary="Progress in an enrollment",
         description="Every lesson of the course in outline order. 404 `not_found` for another learner's enrollment.",
         tags=["learning"],
     )
     def get(self, request, enrollment_id):
         report = services.enrollment_progress(actor=request.user, enrollment_id=enrollment_id)
-        return Response(serializers.ProgressSerializer(report).data)
+        return Response(outputs.ProgressSerializer(report).data)
 
     @extend_schema(
         request=serializers.ProgressUpdateInput,
-        responses={200: serializers.ProgressSerializer},
+        responses={200: outputs.ProgressSerializer},
         summary="Mark a lesson completed (or not)",
         description=(
             "Idempotent. Completing the last lesson completes the enrollment and emails the learner. "
@@ -131,4 +131,4 @@ class EnrollmentProgressView(ApiView):
             lesson_id=data.validated_data["lesson_id"],
             completed=data.validated_data["completed"],
         )
-        return Response(serializers.ProgressSerializer(report).data)
+        return Response(outputs.ProgressSerializer(report).data)

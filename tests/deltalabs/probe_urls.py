@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.identity.models import User
-from apps.identity.serializers import UserSerializer
+from apps.identity.outputs import UserSerializer
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as project_urls
 from deltalabs.api import ApiView, page_response

@@ -1,4 +1,9 @@
-"""Response shapes of the catalog API (docs/api.md, Catalog)."""
+"""How the catalogue's objects are rendered (docs/api.md, Catalog).
+
+The output serializers of the catalog views, and of every other app that shows
+a course (a cart line, an enrollment, an assistant tool's result): one shape
+per object wherever it appears.
+"""
 
 from rest_framework import serializers
 
@@ -9,6 +14,15 @@ class CategoryBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "slug", "name"]
+        read_only_fields = fields
+
+
+class CourseBriefSerializer(serializers.ModelSerializer):
+    """A course named inside another object (an enrollment, a cart line, a booking's lab)."""
+
+    class Meta:
+        model = Course
+        fields = ["id", "slug", "title"]
         read_only_fields = fields
 
 

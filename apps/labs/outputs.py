@@ -1,0 +1,103 @@
+"""How the labs domain's objects are rendered (docs/api.md, Labs).
+
+The output serializers of the labs views and of the assistant's lab tools: a
+lab, its availability and a booking read the same wherever they appear.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.catalog.outputs import CourseBriefSerializer
+from apps.labs.models import Booking, Lab
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "09:00"})
+class HourMinuteField(serializers.TimeField):
+    """A wall-clock time as ``HH:MM`` (OpenAPI's ``format: time`` means ``HH:MM:SS``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class OpeningHoursSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(read_only=True, help_text="0 = Monday ... 6 = Sunday.")
+    day = serializers.SerializerMethodField()
+    opens_at = HourMinuteField(read_only=True, help_text="Local time of the lab.")
+    closes_at = HourMinuteField(read_only=True, help_text="Local time; 00:00 = midnight.")
+
+    def get_day(self, hours) -> str:
+        return hours.Weekday(hours.weekday).name.lower()
+
+
+class ClosureSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    starts_on = serializers.DateField(read_only=True)
+    ends_on = serializers.DateField(read_only=True, help_text="Inclusive.")
+    reason = serializers.CharField(read_only=True)
+
+
+class LabSerializer(serializers.ModelSerializer):
+    required_course = CourseBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Lab
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "kind",
+            "location",
+            "description",
+            "timezone",
+            "slot_minutes",
+            "capacity",
+            "is_active",
+            "required_course",
+        ]
+        read_only_fields = fields
+
+
+class LabDetailSerializer(LabSerializer):
+    opening_hours = OpeningHoursSerializer(source="weekly_hours", many=True, read_only=True)
+    closures = ClosureSerializer(
+        source="upcoming_closures", many=True, read_only=True, help_text="Closures that are not over yet."
+    )
+
+    class Meta(LabSerializer.Meta):
+        fields = [*LabSerializer.Meta.fields, "opening_hours", "closures"]
+        read_only_fields = fields
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    capacity = serializers.IntegerField()
+    booked = serializers.IntegerField()
+    available = serializers.IntegerField(help_text="Free seats; 0 once the slot has started.")
+
+
+class AvailabilityOutput(serializers.Serializer):
+    def get_fields(self):
+        return {
+            "lab_id": serializers.UUIDField(),
+            "timezone": serializers.CharField(),
+            "from": serializers.DateField(),
+            "to": serializers.DateField(),
+            "slots": SlotSerializer(many=True),
+        }
+
+
+class LabRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    timezone = serializers.CharField(read_only=True)
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    lab = LabRefSerializer(read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = ["id", "lab", "start", "end", "status", "created_at", "cancelled_at"]
+        read_only_fields = fields
