@@ -1,7 +1,8 @@
 """The Celery app: ``celery -A config worker`` / ``celery -A config beat``.
 
 Configuration comes from Django settings (``CELERY_*``); tasks are discovered
-in every installed app's ``tasks.py``. A task queued while serving a request
+in every installed app's ``tasks.py`` (jobs the services queue, below the
+services) and ``jobs.py`` (periodic jobs that run services, above them). A task queued while serving a request
 carries that request's id in a message header, and the worker puts it back
 into the log context while the task runs, so one ``requestId`` follows the
 work from the HTTP request into the background job.
@@ -23,6 +24,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 app = Celery("deltalabs")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(related_name="jobs")
 
 REQUEST_ID_HEADER = "request_id"
 

@@ -1,7 +1,10 @@
-"""Background jobs of the commerce domain: emails and expiry.
+"""Background jobs the commerce services queue on commit: emails.
 
-Every task takes ids, is idempotent (emails through ``send_once`` with an event
-key; expiry through conditional updates) and is safe to run twice.
+Every task takes ids, is idempotent (``send_once`` with an event key) and is
+safe to run twice. Tasks sit below the services: they read through the
+repositories and never import a service (the periodic upkeep jobs, which do
+run use cases, live in ``apps.commerce.jobs``), so services -> tasks is the
+only direction between the two.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from celery import shared_task
 
 from apps.commerce import repositories
 from apps.commerce.models import Order, Sponsor, Sponsorship
-from apps.commerce.services import orders as order_services
 from deltalabs.emails import send_once
 
 _RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
@@ -67,15 +69,3 @@ def send_sponsorship_decision(*, sponsorship_id: str) -> bool:
         to=recipient,
         context={"sponsorship": sponsorship, "approved": sponsorship.status == Sponsorship.Status.APPROVED},
     )
-
-
-@shared_task(name="apps.commerce.tasks.expire_stale_carts", **_RETRY)
-def expire_stale_carts() -> int:
-    """Open carts untouched for 30 days become ``expired``. Idempotent."""
-    return order_services.carts_expire_stale()
-
-
-@shared_task(name="apps.commerce.tasks.expire_pending_orders", **_RETRY)
-def expire_pending_orders() -> int:
-    """Pending orders older than 30 minutes become ``failed``, releasing their seats. Idempotent."""
-    return order_services.orders_expire_pending()

@@ -476,11 +476,6 @@ def booking_reminder_release(*, booking_id: UUID, claimed_at: datetime) -> None:
         repositories.booking_release_reminder(booking_id, claimed_at=claimed_at)
 
 
-def booking_for_notification(*, booking_id: UUID) -> Booking | None:
-    """For email tasks: the booking with its lab and user."""
-    return repositories.booking_get(booking_id)
-
-
 # --- Staff dashboard --------------------------------------------------------------
 
 

@@ -311,21 +311,21 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # beat process runs per deployment (docs/deploy.md).
 CELERY_BEAT_SCHEDULE = {
     "identity-cleanup-revoked-tokens": {
-        "task": "apps.identity.tasks.cleanup_revoked_tokens",
+        "task": "apps.identity.jobs.cleanup_revoked_tokens",
         "schedule": crontab(minute=17, hour="*/6"),
     },
     # Reminders go out about 24 hours ahead; a booking starting within 24 h is
     # reminded on the next run (claimed per booking, so overlaps send once).
     "labs-send-booking-reminders": {
-        "task": "apps.labs.tasks.send_booking_reminders",
+        "task": "apps.labs.jobs.send_booking_reminders",
         "schedule": crontab(minute="*/15"),
     },
     "commerce-expire-stale-carts": {
-        "task": "apps.commerce.tasks.expire_stale_carts",
+        "task": "apps.commerce.jobs.expire_stale_carts",
         "schedule": crontab(minute=41, hour=3),
     },
     "commerce-expire-pending-orders": {
-        "task": "apps.commerce.tasks.expire_pending_orders",
+        "task": "apps.commerce.jobs.expire_pending_orders",
         "schedule": crontab(minute="*/10"),
     },
 }

@@ -26,7 +26,7 @@ def test_embedded_setup_is_ready_and_runs_the_probe_in_process():
     assert report["checks"]["database"] == "ok"
     assert report["celery"]["eager"] is True
     assert report["worker_probe"]["database"] == connection.vendor
-    assert {entry["task"] for entry in report["beat"]} >= {"apps.identity.tasks.cleanup_revoked_tokens"}
+    assert {entry["task"] for entry in report["beat"]} >= {"apps.identity.jobs.cleanup_revoked_tokens"}
     assert all(entry["registered"] for entry in report["beat"])
 
 

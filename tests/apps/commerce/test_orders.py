@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from apps.catalog.models import Course
-from apps.commerce import tasks
+from apps.commerce import jobs, tasks
 from apps.commerce.models import Cart, Order, OrderItem, Payment, SandboxCharge
 from apps.commerce.payments import SandboxProvider
 from apps.commerce.services import orders as order_services
@@ -188,12 +188,12 @@ class TestExpiry:
         done = CartFactory(status=Cart.Status.CHECKED_OUT)
         Cart.objects.filter(pk__in=[stale.pk, done.pk]).update(updated_at=timezone.now() - timedelta(days=31))
 
-        assert tasks.expire_stale_carts.delay().get() == 1
+        assert jobs.expire_stale_carts.delay().get() == 1
         states = dict(Cart.objects.values_list("pk", "status"))
         assert states == {stale.pk: "expired", fresh.pk: "open", done.pk: "checked_out"}
         updated = dict(Cart.objects.values_list("pk", "updated_at"))
 
-        assert tasks.expire_stale_carts.delay().get() == 0
+        assert jobs.expire_stale_carts.delay().get() == 0
         assert dict(Cart.objects.values_list("pk", "status")) == states
         assert dict(Cart.objects.values_list("pk", "updated_at")) == updated
 
@@ -201,7 +201,7 @@ class TestExpiry:
         user = UserFactory()
         fill_cart(user, PaidCourseFactory())
         Cart.objects.update(updated_at=timezone.now() - timedelta(days=31))
-        tasks.expire_stale_carts.delay()
+        jobs.expire_stale_carts.delay()
         assert client_for(user).get("/v1/cart").json()["items"] == []
         fill_cart(user, PaidCourseFactory())
         assert Cart.objects.filter(user=user).count() == 2
@@ -219,7 +219,7 @@ class TestExpiry:
         paid = OrderFactory(created_at=timezone.now() - timedelta(hours=2))
 
         # when / then
-        assert tasks.expire_pending_orders.delay().get() == 1
+        assert jobs.expire_pending_orders.delay().get() == 1
         statuses = dict(Order.objects.values_list("pk", "status"))
         assert statuses == {old.pk: "failed", fresh.pk: "pending", paid.pk: "paid"}
         assert Order.objects.get(pk=old.pk).failure_code == "expired"
@@ -227,7 +227,7 @@ class TestExpiry:
         assert Course.objects.get(pk=course.pk).seats_taken == 0
 
         # when run again: nothing changes
-        assert tasks.expire_pending_orders.delay().get() == 0
+        assert jobs.expire_pending_orders.delay().get() == 0
         assert dict(Order.objects.values_list("pk", "status")) == statuses
         assert Course.objects.get(pk=course.pk).seats_taken == 0
 

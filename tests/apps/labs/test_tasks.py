@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core import mail
 
 from apps.labs import services
+from apps.labs.jobs import send_booking_reminder, send_booking_reminders
 from apps.labs.models import Booking
-from apps.labs.tasks import send_booking_cancelled, send_booking_reminder, send_booking_reminders
+from apps.labs.tasks import send_booking_cancelled
 from deltalabs.models import OutboundEmail
 from tests.factories.identity import UserFactory
 from tests.factories.labs import LabFactory
@@ -103,5 +104,5 @@ def test_the_reminder_task_is_on_the_beat_schedule():
     from config.celery import app
 
     entries = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
-    assert "apps.labs.tasks.send_booking_reminders" in entries
-    assert "apps.labs.tasks.send_booking_reminders" in app.tasks
+    assert "apps.labs.jobs.send_booking_reminders" in entries
+    assert "apps.labs.jobs.send_booking_reminders" in app.tasks
