@@ -25,7 +25,8 @@ from tests.security.conftest import api_routes
 SCHEMA_AND_DOCS = {"/v1/schema", "/v1/docs", "/v1/redoc"}
 
 # Everything the root URLconf may serve outside /v1/.
-UNVERSIONED_ALLOWED = {"healthz", "readyz", "admin/", "v1/"}
+# "" is the landing page (links to the docs and the admin), "favicon.ico" its icon.
+UNVERSIONED_ALLOWED = {"", "favicon.ico", "healthz", "readyz", "admin/", "v1/"}
 
 
 @pytest.fixture(scope="module")
