@@ -8,20 +8,31 @@ from apps.ai_orchestration.models import Conversation, Message, ToolCall
 
 
 class ToolCallOutput(serializers.Serializer):
+    """A ``services.ToolCallReport``: ``result`` or ``error``, whichever applies."""
+
     tool = serializers.CharField()
     arguments = serializers.DictField(help_text="As proposed by the provider, before validation.")
     status = serializers.CharField(help_text="`ok` or `error`.")
     result = serializers.JSONField(required=False, help_text="When status is ok.")
     error = serializers.JSONField(required=False, help_text="When status is error: the API error body.")
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data.pop("error" if instance.status == ToolCall.Status.OK else "result")
+        return data
+
 
 class ChatOutput(serializers.Serializer):
+    """A ``services.ChatTurn``."""
+
     conversation_id = serializers.UUIDField()
     reply = serializers.CharField()
     tool_calls = ToolCallOutput(many=True)
 
 
 class ExecuteOutput(serializers.Serializer):
+    """A ``services.ToolRun``."""
+
     tool = serializers.CharField()
     result = serializers.JSONField()
 

@@ -81,7 +81,7 @@ def _play(user: User, script: list[str]) -> None:
     conversation_id = None
     for message in script:
         response = chat_turn_with(provider=provider, actor=user, message=message, conversation_id=conversation_id)
-        conversation_id = response["conversation_id"]
+        conversation_id = response.conversation_id
 
 
 def seed(ctx: SeedContext) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.utils import timezone
@@ -91,9 +92,16 @@ def _unknown_tool(name) -> ValidationFailed:
     return ValidationFailed("Unknown tool.", {"tool": [f"No tool named {str(name)[:64]!r} is available to you."]})
 
 
-def tool_execute(*, actor, tool: str, arguments) -> dict:
-    """Run one tool directly (``POST /v1/ai/execute``) and return
-    ``{"tool", "result"}``.
+@dataclass(frozen=True)
+class ToolRun:
+    """A tool run directly: its name and its rendered result."""
+
+    tool: str
+    result: dict
+
+
+def tool_execute(*, actor, tool: str, arguments) -> ToolRun:
+    """Run one tool directly (``POST /v1/ai/execute``).
 
     Errors are the domain's, raised as-is (same status and body as the REST
     API); 400 ``validation_error`` for an unknown tool or invalid arguments.
@@ -108,7 +116,7 @@ def tool_execute(*, actor, tool: str, arguments) -> dict:
     repositories.tool_call_insert(**_call_row(actor, chosen.name, arguments, outcome, source=ToolCall.Source.EXECUTE))
     if not outcome.ok:
         raise outcome.exception
-    return {"tool": chosen.name, "result": outcome.result}
+    return ToolRun(tool=chosen.name, result=outcome.result)
 
 
 def _call_row(actor, tool: str, arguments, outcome: ToolOutcome | None, *, source: str, **extra) -> dict:
@@ -210,14 +218,37 @@ def _tool_item(call_id: str, tool: str, arguments, payload: dict) -> HistoryItem
     )
 
 
-def _public_call(row: dict) -> dict:
+@dataclass(frozen=True)
+class ToolCallReport:
+    """One tool call of a chat turn as the chat response lists it: the
+    ``result`` when it ran (``status`` ok), else the ``error`` body."""
+
+    tool: str
+    arguments: Any
+    status: str
+    result: dict | None = None
+    error: dict | None = None
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """What one chat turn answered. Rendered by ``outputs.ChatOutput``."""
+
+    conversation_id: UUID
+    reply: str
+    tool_calls: list[ToolCallReport]
+
+
+def _public_call(row: dict) -> ToolCallReport:
     """A stored tool call as the chat response shows it."""
-    shown = {"tool": row["tool"], "arguments": row["arguments"], "status": row["status"]}
-    if row["status"] == ToolCall.Status.OK:
-        shown["result"] = row["result"]
-    else:
-        shown["error"] = row["error"]
-    return shown
+    ran = row["status"] == ToolCall.Status.OK
+    return ToolCallReport(
+        tool=row["tool"],
+        arguments=row["arguments"],
+        status=row["status"],
+        result=row["result"] if ran else None,
+        error=None if ran else row["error"],
+    )
 
 
 @dataclass
@@ -238,12 +269,11 @@ def _title(message: str) -> str:
     return first_line[:TITLE_CHARS]
 
 
-def chat_turn(*, actor, message: str, conversation_id: UUID | None = None) -> dict:
+def chat_turn(*, actor, message: str, conversation_id: UUID | None = None) -> ChatTurn:
     """One chat turn: store the message, let the provider call tools (as the
     actor, validated, at most ``MAX_TOOL_STEPS``), store every step, reply.
 
-    Returns ``{conversation_id, reply, tool_calls: [{tool, arguments, status,
-    result | error}]}``. Errors: 400 ``validation_error`` (empty or longer
+    Returns the reply and every tool call with its outcome. Errors: 400 ``validation_error`` (empty or longer
     than 4,000 characters), 404 another user's (or an unknown) conversation,
     409 ``conversation_full``, 502 ``ai_provider_error``. Side effects: those
     of the tools the provider chose.
@@ -251,7 +281,7 @@ def chat_turn(*, actor, message: str, conversation_id: UUID | None = None) -> di
     return chat_turn_with(provider=None, actor=actor, message=message, conversation_id=conversation_id)
 
 
-def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | None = None) -> dict:
+def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | None = None) -> ChatTurn:
     """``chat_turn`` with an explicit provider (None: the configured one).
     The demo seeds use the offline provider whatever the settings say."""
     _require_user(actor)
@@ -279,7 +309,7 @@ def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | Non
         ToolSpec(name=tool.name, description=tool.description, parameters=tool.parameters(), mutates=tool.mutates)
         for tool in REGISTRY.for_actor(actor)
     ]
-    shown: list[dict] = []
+    shown: list[ToolCallReport] = []
     try:
         reply = _run_turn(actor, provider, state, history, specs, shown)
     finally:
@@ -289,7 +319,7 @@ def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | Non
     repositories.message_insert(
         conversation_id=conversation.pk, role=Message.Role.ASSISTANT, content=reply, turn=state.turn, step=state.step
     )
-    return {"conversation_id": str(conversation.pk), "reply": reply, "tool_calls": shown}
+    return ChatTurn(conversation_id=conversation.pk, reply=reply, tool_calls=shown)
 
 
 def _ask(provider, actor, history, specs, conversation) -> ProviderStep:
@@ -302,7 +332,9 @@ def _ask(provider, actor, history, specs, conversation) -> ProviderStep:
         raise BadGateway(AI_PROVIDER_ERROR, str(exc), {"conversation_id": str(conversation.pk)}) from exc
 
 
-def _run_turn(actor, provider, state: _TurnState, history: list[HistoryItem], specs, shown: list[dict]) -> str:
+def _run_turn(
+    actor, provider, state: _TurnState, history: list[HistoryItem], specs, shown: list[ToolCallReport]
+) -> str:
     outcomes: dict[str, ToolOutcome] = {}
     while True:
         step = _ask(provider, actor, history, specs, state.conversation)

@@ -37,12 +37,12 @@ class ChatView(ApiView):
     def post(self, request):
         data = serializers.ChatInput(data=request.data)
         data.is_valid(raise_exception=True)
-        body = services.chat_turn(
+        turn = services.chat_turn(
             actor=request.user,
             message=data.validated_data["message"],
             conversation_id=data.validated_data.get("conversation_id"),
         )
-        return Response(body)
+        return Response(outputs.ChatOutput(turn).data)
 
 
 class ExecuteView(ApiView):
@@ -74,10 +74,10 @@ class ExecuteView(ApiView):
     def post(self, request):
         data = serializers.ExecuteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        body = services.tool_execute(
+        run = services.tool_execute(
             actor=request.user, tool=data.validated_data["tool"], arguments=data.validated_data["arguments"]
         )
-        return Response(body)
+        return Response(outputs.ExecuteOutput(run).data)
 
 
 class ToolListView(ApiView):

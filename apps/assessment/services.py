@@ -28,7 +28,7 @@ Grading arithmetic (docs/decisions.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
@@ -386,71 +386,93 @@ def submission_list_for_assessment(
 # --- Grades -------------------------------------------------------------------------
 
 
-def _user_json(user_id, display_name: str) -> dict:
-    return {"id": str(user_id), "display_name": display_name}
+@dataclass(frozen=True)
+class GradeEntry:
+    """One published assessment in a learner's grades. ``status`` is
+    ``graded``, ``submitted`` (awaiting an instructor; ``score`` is None until
+    then) or ``not_submitted``."""
+
+    assessment: Assessment
+    submission: Submission | None
+
+    @property
+    def assessment_id(self) -> UUID:
+        return self.assessment.pk
+
+    @property
+    def title(self) -> str:
+        return self.assessment.title
+
+    @property
+    def weight(self) -> Decimal:
+        return self.assessment.weight
+
+    @property
+    def max_score(self) -> Decimal:
+        return self.assessment.max_score
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.assessment.due_at
+
+    @property
+    def submission_id(self) -> UUID | None:
+        return self.submission.pk if self.submission else None
+
+    @property
+    def graded(self) -> bool:
+        return self.submission is not None and self.submission.status == Submission.Status.GRADED
+
+    @property
+    def score(self) -> Decimal | None:
+        return self.submission.score if self.graded else None
+
+    @property
+    def status(self) -> str:
+        return self.submission.status if self.submission else NOT_SUBMITTED
+
+    @property
+    def is_late(self) -> bool:
+        return bool(self.submission and self.submission.is_late)
 
 
-def _learner_row(*, user_json: dict, assessments: list[Assessment], submissions: dict[UUID, Submission]) -> dict:
-    rows, entries = [], []
-    for assessment in assessments:
-        submission = submissions.get(assessment.pk)
-        graded = submission is not None and submission.status == Submission.Status.GRADED
-        score = submission.score if graded else None
-        entries.append((assessment.weight, assessment.max_score, score))
-        rows.append(
-            {
-                "assessment_id": str(assessment.pk),
-                "title": assessment.title,
-                "weight": _decimal_str(assessment.weight),
-                "max_score": _decimal_str(assessment.max_score),
-                "due_at": _iso(assessment.due_at),
-                "submission_id": str(submission.pk) if submission else None,
-                "score": _decimal_str(score),
-                "status": submission.status if submission else NOT_SUBMITTED,
-                "is_late": bool(submission and submission.is_late),
-            }
-        )
-    grade = course_grade(entries)
-    return {"user": user_json, "assessments": rows, "course_grade": _decimal_str(grade)}
+@dataclass(frozen=True)
+class LearnerGrades:
+    """One learner's grades in a course: every published assessment in course
+    order and the weighted course grade (percent, None without published
+    weight). ``user`` is the learner (anything with ``id`` and
+    ``display_name``). Rendered by ``apps.assessment.outputs.LearnerGradesSerializer``."""
+
+    user: Any
+    assessments: list[GradeEntry]
+    course_grade: Decimal | None
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def _learner_grades(*, user, assessments: list[Assessment], submissions: dict[UUID, Submission]) -> LearnerGrades:
+    entries = [GradeEntry(assessment, submissions.get(assessment.pk)) for assessment in assessments]
+    grade = course_grade([(entry.weight, entry.max_score, entry.score) for entry in entries])
+    return LearnerGrades(user=user, assessments=entries, course_grade=grade)
 
 
-def grades_for_learner(*, actor, course_id: UUID) -> dict:
-    """The actor's own grades in a course, JSON-ready (the API's learner body)::
-
-        {"user": {id, display_name}, "course_grade": "87.50" | None,
-         "assessments": [{assessment_id, title, weight, max_score, due_at,
-                          submission_id, score, status, is_late}]}
-
-    ``status`` is ``graded``, ``submitted`` (awaiting an instructor; its
-    score is null until then) or ``not_submitted``. Read-only; two queries
-    after the access check.
-    """
+def grades_for_learner(*, actor, course_id: UUID) -> LearnerGrades:
+    """The actor's own grades in a course (404 unknown course, 403 no role).
+    Read-only; two queries after the access check."""
     return _grades_for_learner(actor=actor, access=course_access(actor=actor, course_id=course_id))
 
 
-def _grades_for_learner(*, actor, access: CourseAccess) -> dict:
+def _grades_for_learner(*, actor, access: CourseAccess) -> LearnerGrades:
     assessments = repositories.assessments_published(access.course.pk)
     submissions = {
         submission.assessment_id: submission
         for submission in repositories.submissions_of_user_in_course(user_id=actor.pk, course_id=access.course.pk)
     }
-    return _learner_row(
-        user_json=_user_json(actor.pk, actor.display_name), assessments=assessments, submissions=submissions
-    )
+    return _learner_grades(user=actor, assessments=assessments, submissions=submissions)
 
 
-def gradebook_page(*, actor, course_id: UUID, cursor: str | None = None, limit: int = 20) -> dict:
+def gradebook_page(*, actor, course_id: UUID, cursor: str | None = None, limit: int = 20) -> Page:
     """One page of the course's gradebook: every enrolled learner (active or
-    completed), each with the ``grades_for_learner`` row, newest enrollment
-    first, cursor-paginated: ``{"results": [...], "next_cursor": ...}``.
-    Instructors of the course and staff (learners 403). ``limit`` is clamped
-    to 100.
+    completed) as ``LearnerGrades``, newest enrollment first, cursor-paginated.
+    Instructors of the course and staff (learners 403).
 
     Cost: a fixed number of queries per page whatever the class size or page
     depth: the access check, the published assessments, one keyset page of
@@ -463,7 +485,7 @@ def gradebook_page(*, actor, course_id: UUID, cursor: str | None = None, limit: 
     return _gradebook_page(access=access, cursor=cursor, limit=limit)
 
 
-def _gradebook_page(*, access: CourseAccess, cursor: str | None, limit: int) -> dict:
+def _gradebook_page(*, access: CourseAccess, cursor: str | None, limit: int) -> Page:
     limit = max(1, min(limit, settings.PAGINATION_MAX_LIMIT))
     assessments = repositories.assessments_published(access.course.pk)
     page = paginate(
@@ -475,28 +497,27 @@ def _gradebook_page(*, access: CourseAccess, cursor: str | None, limit: int) -> 
             course_id=access.course.pk, user_ids=by_user, assessment_ids=[a.pk for a in assessments]
         ):
             by_user[submission.user_id][submission.assessment_id] = submission
-    results = [
-        _learner_row(
-            user_json=_user_json(enrollment.user_id, enrollment.user.display_name),
-            assessments=assessments,
-            submissions=by_user[enrollment.user_id],
-        )
+    rows = [
+        _learner_grades(user=enrollment.user, assessments=assessments, submissions=by_user[enrollment.user_id])
         for enrollment in page.items
     ]
-    return {"results": results, "next_cursor": page.next_cursor}
+    return Page(items=rows, next_cursor=page.next_cursor)
 
 
 @dataclass(frozen=True)
 class CourseGrades:
-    """What ``GET /v1/courses/{id}/grades`` shows this actor."""
+    """What ``GET /v1/courses/{id}/grades`` shows this actor: a gradebook
+    ``Page`` of ``LearnerGrades`` for instructors and staff, or the learner's
+    own ``LearnerGrades``."""
 
     kind: Literal["learner", "gradebook"]
-    body: dict
+    learner: LearnerGrades | None = None
+    gradebook: Page | None = None
 
 
 def course_grades(*, actor, course_id: UUID, cursor: str | None = None, limit: int = 20) -> CourseGrades:
     """Instructors and staff get a gradebook page; learners their own grades."""
     access = course_access(actor=actor, course_id=course_id)
     if access.teaches:
-        return CourseGrades("gradebook", _gradebook_page(access=access, cursor=cursor, limit=limit))
-    return CourseGrades("learner", _grades_for_learner(actor=actor, access=access))
+        return CourseGrades("gradebook", gradebook=_gradebook_page(access=access, cursor=cursor, limit=limit))
+    return CourseGrades("learner", learner=_grades_for_learner(actor=actor, access=access))

@@ -202,7 +202,6 @@ class CourseGradesView(ApiView):
     )
     def get(self, request, course_id):
         grades = services.course_grades(actor=request.user, course_id=course_id, **page_args(request))
-        # The service already builds the JSON-ready body (the AI tools read the
-        # same dict); LearnerGradesSerializer documents it. Re-serialising 100
-        # rows x every assessment field by field would only cost time.
-        return Response(grades.body)
+        if grades.gradebook is not None:
+            return page_response(grades.gradebook, outputs.LearnerGradesSerializer)
+        return Response(outputs.LearnerGradesSerializer(grades.learner).data)

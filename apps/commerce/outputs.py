@@ -12,16 +12,22 @@ from apps.commerce.models import Order, Sponsor, SponsorMember, Sponsorship
 
 
 class CartItemOutput(serializers.Serializer):
+    """A ``CartItem`` with its course."""
+
     course = CourseBriefSerializer()
-    price = serializers.CharField(help_text="Price snapshot taken when the course was added, e.g. 49.00.")
+    price = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Price snapshot taken when the course was added, e.g. 49.00."
+    )
     currency = serializers.CharField()
     added_at = serializers.DateTimeField()
 
 
 class CartOutput(serializers.Serializer):
+    """A ``services.cart.CartContents``."""
+
     items = CartItemOutput(many=True)
     item_count = serializers.IntegerField()
-    subtotal = serializers.CharField()
+    subtotal = serializers.DecimalField(max_digits=10, decimal_places=2)
     currency = serializers.CharField(allow_null=True, help_text="null while the cart is empty.")
 
 

@@ -11,7 +11,7 @@ from deltalabs.ratelimit import AuthRateThrottle, DefaultRateThrottle
 
 
 def _session_body(user, tokens) -> dict:
-    return {"access": tokens.access, "refresh": tokens.refresh, "user": outputs.UserSerializer(user).data}
+    return outputs.SessionOutput({"access": tokens.access, "refresh": tokens.refresh, "user": user}).data
 
 
 class RegisterView(ApiView):
@@ -64,7 +64,7 @@ class RefreshView(ApiView):
         data = serializers.RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
         tokens = services.token_refresh(refresh=data.validated_data["refresh"])
-        return Response({"access": tokens.access, "refresh": tokens.refresh})
+        return Response(outputs.TokenPairOutput(tokens).data)
 
 
 class LogoutView(ApiView):

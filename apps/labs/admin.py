@@ -138,8 +138,8 @@ class LabAdmin(admin.ModelAdmin):
             "previous_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
             "today": today,
-            "seats_total": lab.capacity * len(schedule["slots"]),
-            "seats_booked": sum(slot["booked"] for slot in schedule["slots"]),
+            "seats_total": lab.capacity * len(schedule.slots),
+            "seats_booked": sum(slot.booked for slot in schedule.slots),
         }
         return TemplateResponse(request, "admin/labs/lab/day_view.html", context)
 

@@ -77,12 +77,15 @@ class SlotSerializer(serializers.Serializer):
 
 
 class AvailabilityOutput(serializers.Serializer):
+    """A ``services.Availability``. ``from`` and ``to`` are Python keywords,
+    hence the fields built here."""
+
     def get_fields(self):
         return {
             "lab_id": serializers.UUIDField(),
             "timezone": serializers.CharField(),
-            "from": serializers.DateField(),
-            "to": serializers.DateField(),
+            "from": serializers.DateField(source="date_from"),
+            "to": serializers.DateField(source="date_to"),
             "slots": SlotSerializer(many=True),
         }
 

@@ -134,7 +134,33 @@ def lab_get(*, actor: Actor, lab_id: UUID) -> Lab:
     return lab
 
 
-def lab_availability(*, actor: Actor, lab_id: UUID, date_from: date | None = None, date_to: date | None = None) -> dict:
+@dataclass(frozen=True)
+class SlotAvailability:
+    """One slot: UTC ``start``/``end``, seats per slot, seats booked and seats
+    still bookable (0 once the slot has started)."""
+
+    start: datetime
+    end: datetime
+    capacity: int
+    booked: int
+    available: int
+
+
+@dataclass(frozen=True)
+class Availability:
+    """A lab's slots over the local days ``date_from..date_to`` (inclusive).
+    Rendered by ``apps.labs.outputs.AvailabilityOutput``."""
+
+    lab_id: UUID
+    timezone: str
+    date_from: date
+    date_to: date
+    slots: list[SlotAvailability]
+
+
+def lab_availability(
+    *, actor: Actor, lab_id: UUID, date_from: date | None = None, date_to: date | None = None
+) -> Availability:
     """Slots of the lab's local days ``date_from..date_to`` (inclusive, at most
     31 days; defaults: today and a week), each with its UTC ``start``/``end``,
     ``capacity``, ``booked`` and ``available`` seats. Closed days have no
@@ -167,16 +193,8 @@ def lab_availability(*, actor: Actor, lab_id: UUID, date_from: date | None = Non
         for slot in slots_for_day(day, ranges, slot_minutes=lab.slot_minutes, zone=zone):
             booked = counters.get(slot.start, 0)
             available = 0 if slot.start <= now else max(lab.capacity - booked, 0)
-            slots.append(
-                {
-                    "start": slot.start,
-                    "end": slot.end,
-                    "capacity": lab.capacity,
-                    "booked": booked,
-                    "available": available,
-                }
-            )
-    return {"lab_id": lab.pk, "timezone": lab.timezone, "from": date_from, "to": date_to, "slots": slots}
+            slots.append(SlotAvailability(slot.start, slot.end, lab.capacity, booked, available))
+    return Availability(lab_id=lab.pk, timezone=lab.timezone, date_from=date_from, date_to=date_to, slots=slots)
 
 
 # --- Booking ------------------------------------------------------------------
@@ -417,7 +435,32 @@ def closure_delete(*, actor: Actor, closure_id: UUID) -> None:
         raise NotFound()
 
 
-def lab_day_schedule(*, actor: Actor, lab_id: UUID, day: date) -> dict:
+@dataclass(frozen=True)
+class ScheduledSlot(SlotAvailability):
+    """A slot of the staff day view: its availability, its local times and
+    the active bookings on it."""
+
+    local_start: datetime
+    local_end: datetime
+    bookings: list[Booking]
+
+    @property
+    def counter_drift(self) -> bool:
+        """The slot's counter disagrees with its active bookings."""
+        return self.booked != len(self.bookings)
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    lab: Lab
+    day: date
+    slots: list[ScheduledSlot]
+    closures: list[LabClosure]
+    # Bookings on no current slot (hours or slot length changed since).
+    stray_bookings: list[Booking]
+
+
+def lab_day_schedule(*, actor: Actor, lab_id: UUID, day: date) -> DaySchedule:
     """Staff's view of one local day: each slot with its counter and the
     active bookings (with users). ``counter_drift`` flags a slot whose
     counter disagrees with its bookings."""
@@ -430,22 +473,18 @@ def lab_day_schedule(*, actor: Actor, lab_id: UUID, day: date) -> dict:
     by_start: dict[datetime, list[Booking]] = {}
     for booking in repositories.bookings_active_between(lab.pk, lower, upper):
         by_start.setdefault(booking.start, []).append(booking)
-    slots = []
-    for slot in availability["slots"]:
-        bookings = by_start.pop(slot["start"], [])
-        slots.append(
-            {
-                **slot,
-                "local_start": slot["start"].astimezone(zone),
-                "local_end": slot["end"].astimezone(zone),
-                "bookings": bookings,
-                "counter_drift": slot["booked"] != len(bookings),
-            }
+    slots = [
+        ScheduledSlot(
+            **vars(slot),
+            local_start=slot.start.astimezone(zone),
+            local_end=slot.end.astimezone(zone),
+            bookings=by_start.pop(slot.start, []),
         )
-    closures = repositories.closures_overlapping(lab.pk, day, day)
-    # Bookings left over are on no current slot (hours or slot length changed since).
+        for slot in availability.slots
+    ]
+    closures = list(repositories.closures_overlapping(lab.pk, day, day))
     stray = [booking for bookings in by_start.values() for booking in bookings]
-    return {"lab": lab, "day": day, "slots": slots, "closures": closures, "stray_bookings": stray}
+    return DaySchedule(lab=lab, day=day, slots=slots, closures=closures, stray_bookings=stray)
 
 
 # --- Reminders and notifications (tasks) ----------------------------------------

@@ -126,7 +126,7 @@ def _nothing_kept(learner: User, course: Course) -> None:
     assert not Enrollment.objects.filter(user=learner).exists()
     course.refresh_from_db()
     assert course.seats_taken == 0, "the seat claimed during checkout was released"
-    assert cart_get(actor=learner)["item_count"] == 1, "the cart is kept for a retry"
+    assert cart_get(actor=learner).item_count == 1, "the cart is kept for a retry"
 
 
 def _checkout_against(script: Callable[[FakeUpstream], object]):

@@ -147,7 +147,7 @@ def _cart_item(owner: User, intruder: User) -> Target:
 
 
 def _owners_cart_kept(owner: User) -> None:
-    assert cart_get(actor=owner)["item_count"] == 1
+    assert cart_get(actor=owner).item_count == 1
 
 
 def _pending_sponsor(owner: User, intruder: User) -> Target:

@@ -1,4 +1,5 @@
-"""Catalogue tools: search courses, read one course. Read-only."""
+"""Catalogue tools: search courses, read one course. Read-only; results as
+``GET /v1/courses`` and ``GET /v1/courses/{id}`` render them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from uuid import UUID
 from pydantic import Field
 
 from apps.ai_orchestration.tools.registry import Tool, ToolArguments
-from apps.ai_orchestration.tools.results import iso, money
+from apps.ai_orchestration.tools.results import rendered, renders_page
+from apps.catalog import outputs
 from apps.catalog import services as catalog_services
 from apps.catalog.services import CourseDetail
-from deltalabs.pagination import Page
 
 
 class SearchCoursesArguments(ToolArguments):
@@ -30,58 +31,9 @@ class GetCourseArguments(ToolArguments):
     course_id: UUID
 
 
-def course_brief(course) -> dict:
-    seats_left = None if course.capacity is None else max(0, course.capacity - course.seats_taken)
-    return {
-        "id": str(course.id),
-        "slug": course.slug,
-        "title": course.title,
-        "summary": course.summary,
-        "level": course.level,
-        "category": course.category.slug if course.category_id else None,
-        "price": money(course.price),
-        "currency": course.currency,
-        "is_free": course.is_free,
-        "capacity": course.capacity,
-        "seats_taken": course.seats_taken,
-        "seats_left": seats_left,
-        "published_at": iso(course.published_at),
-    }
-
-
-def _course_page(page: Page) -> dict:
-    return {"results": [course_brief(course) for course in page.items], "next_cursor": page.next_cursor}
-
-
 def _course_detail(detail: CourseDetail) -> dict:
-    course = detail.course
-    return {
-        **course_brief(course),
-        "description": course.description,
-        "language": course.language,
-        "status": course.status,
-        "enrollment_opens_at": iso(course.enrollment_opens_at),
-        "enrollment_closes_at": iso(course.enrollment_closes_at),
-        "instructors": [
-            {"id": str(link.user_id), "display_name": link.user.display_name}
-            for link in course.course_instructors.all()
-        ],
-        "sections": [
-            {
-                "title": section.title,
-                "lessons": [
-                    {
-                        "title": lesson.title,
-                        "kind": lesson.kind,
-                        "duration_minutes": lesson.duration_minutes,
-                        "is_preview": lesson.is_preview,
-                    }
-                    for lesson in section.lessons.all()
-                ],
-            }
-            for section in course.sections.all()
-        ],
-    }
+    # As GET /v1/courses/{id}: who may read a lesson's content travels in the context.
+    return rendered(outputs.CourseDetailSerializer, detail.course, detail=detail)
 
 
 TOOLS = [
@@ -93,7 +45,7 @@ TOOLS = [
         ),
         arguments=SearchCoursesArguments,
         service=catalog_services.course_search,
-        serialize=_course_page,
+        serialize=renders_page(outputs.CourseSerializer),
         mutates=False,
     ),
     Tool(

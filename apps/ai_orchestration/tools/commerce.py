@@ -7,8 +7,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from apps.ai_orchestration.tools.registry import Tool, ToolArguments
-from apps.ai_orchestration.tools.results import plain
+from apps.ai_orchestration.tools.results import renders
+from apps.commerce import outputs
 from apps.commerce import services as commerce_services
+from apps.commerce.services.cart import CartContents
 
 
 class ViewCartArguments(ToolArguments):
@@ -19,7 +21,7 @@ class CartItemArguments(ToolArguments):
     course_id: UUID
 
 
-def remove_from_cart(*, actor, course_id: UUID) -> dict:
+def remove_from_cart(*, actor, course_id: UUID) -> CartContents:
     """Take the course out of the caller's cart and answer the cart as it is now."""
     commerce_services.cart_remove_item(actor=actor, course_id=course_id)
     return commerce_services.cart_get(actor=actor)
@@ -31,7 +33,7 @@ TOOLS = [
         description="The user's cart: courses with their prices, and the subtotal.",
         arguments=ViewCartArguments,
         service=commerce_services.cart_get,
-        serialize=plain,
+        serialize=renders(outputs.CartOutput),
         mutates=False,
     ),
     Tool(
@@ -42,7 +44,7 @@ TOOLS = [
         ),
         arguments=CartItemArguments,
         service=commerce_services.cart_add_item,
-        serialize=plain,
+        serialize=renders(outputs.CartOutput),
         mutates=True,
     ),
     Tool(
@@ -51,7 +53,7 @@ TOOLS = [
         arguments=CartItemArguments,
         service=commerce_services.cart_remove_item,
         call=remove_from_cart,
-        serialize=plain,
+        serialize=renders(outputs.CartOutput),
         mutates=True,
     ),
 ]

@@ -9,9 +9,9 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field
 
 from apps.ai_orchestration.tools.registry import Tool, ToolArguments
-from apps.ai_orchestration.tools.results import iso, plain
+from apps.ai_orchestration.tools.results import renders, renders_page
+from apps.labs import outputs
 from apps.labs import services as labs_services
-from deltalabs.pagination import Page
 
 
 class ListLabsArguments(ToolArguments):
@@ -46,65 +46,13 @@ class MyBookingsArguments(ToolArguments):
     limit: int = Field(default=20, ge=1, le=50)
 
 
-def lab_json(lab) -> dict:
-    return {
-        "id": str(lab.id),
-        "slug": lab.slug,
-        "name": lab.name,
-        "kind": lab.kind,
-        "location": lab.location,
-        "timezone": lab.timezone,
-        "slot_minutes": lab.slot_minutes,
-        "capacity": lab.capacity,
-        "required_course_id": str(lab.required_course_id) if lab.required_course_id else None,
-    }
-
-
-def _lab_page(page: Page) -> dict:
-    return {"results": [lab_json(lab) for lab in page.items], "next_cursor": page.next_cursor}
-
-
-def _lab_detail(lab) -> dict:
-    return {
-        **lab_json(lab),
-        "description": lab.description,
-        "weekly_hours": [
-            {
-                "weekday": hours.weekday,
-                "opens_at": hours.opens_at.strftime("%H:%M"),
-                "closes_at": hours.closes_at.strftime("%H:%M"),
-            }
-            for hours in lab.weekly_hours
-        ],
-        "upcoming_closures": [
-            {"starts_on": iso(closure.starts_on), "ends_on": iso(closure.ends_on), "reason": closure.reason}
-            for closure in lab.upcoming_closures
-        ],
-    }
-
-
-def booking_json(booking) -> dict:
-    return {
-        "id": str(booking.id),
-        "lab": {"id": str(booking.lab_id), "slug": booking.lab.slug, "name": booking.lab.name},
-        "start": iso(booking.start),
-        "end": iso(booking.end),
-        "status": booking.status,
-        "cancelled_at": iso(booking.cancelled_at),
-    }
-
-
-def _booking_page(page: Page) -> dict:
-    return {"results": [booking_json(booking) for booking in page.items], "next_cursor": page.next_cursor}
-
-
 TOOLS = [
     Tool(
         name="list_labs",
         description="The bookable labs (physical rooms and virtual labs) with ids, names and time zones.",
         arguments=ListLabsArguments,
         service=labs_services.lab_list,
-        serialize=_lab_page,
+        serialize=renders_page(outputs.LabSerializer),
         mutates=False,
     ),
     Tool(
@@ -112,7 +60,7 @@ TOOLS = [
         description="One lab: location, slot length, seats per slot, weekly opening hours and upcoming closures.",
         arguments=GetLabArguments,
         service=labs_services.lab_get,
-        serialize=_lab_detail,
+        serialize=renders(outputs.LabDetailSerializer),
         mutates=False,
     ),
     Tool(
@@ -123,7 +71,7 @@ TOOLS = [
         ),
         arguments=LabAvailabilityArguments,
         service=labs_services.lab_availability,
-        serialize=plain,
+        serialize=renders(outputs.AvailabilityOutput),
         mutates=False,
     ),
     Tool(
@@ -134,7 +82,7 @@ TOOLS = [
         ),
         arguments=BookLabArguments,
         service=labs_services.booking_create,
-        serialize=booking_json,
+        serialize=renders(outputs.BookingSerializer),
         mutates=True,
         idempotency_key_required=True,
     ),
@@ -143,7 +91,7 @@ TOOLS = [
         description="Cancel one of the user's lab bookings that has not started (frees the seat).",
         arguments=CancelBookingArguments,
         service=labs_services.booking_cancel,
-        serialize=booking_json,
+        serialize=renders(outputs.BookingSerializer),
         mutates=True,
     ),
     Tool(
@@ -151,7 +99,7 @@ TOOLS = [
         description="The user's own lab bookings (by default the upcoming ones, soonest first).",
         arguments=MyBookingsArguments,
         service=labs_services.booking_list,
-        serialize=_booking_page,
+        serialize=renders_page(outputs.BookingSerializer),
         mutates=False,
     ),
 ]

@@ -9,13 +9,14 @@ from uuid import UUID
 from pydantic import Field, model_validator
 
 from apps.ai_orchestration.tools.registry import Tool, ToolArguments
-from apps.ai_orchestration.tools.results import iso
+from apps.ai_orchestration.tools.results import rendered, renders, renders_page
+from apps.catalog.outputs import CourseBriefSerializer
+from apps.learning import outputs
 from apps.learning import repositories as learning_repositories
 from apps.learning import services as learning_services
 from apps.learning.models import Enrollment
 from apps.learning.services import ProgressReport
 from deltalabs.errors import NotFound
-from deltalabs.pagination import Page
 
 
 class EnrollArguments(ToolArguments):
@@ -47,23 +48,6 @@ class CancelEnrollmentArguments(ToolArguments):
     enrollment_id: UUID
 
 
-def enrollment_json(enrollment: Enrollment) -> dict:
-    course = enrollment.course
-    return {
-        "id": str(enrollment.id),
-        "course": {"id": str(course.id), "slug": course.slug, "title": course.title},
-        "status": enrollment.status,
-        "source": enrollment.source,
-        "enrolled_at": iso(enrollment.enrolled_at),
-        "completed_at": iso(enrollment.completed_at),
-        "waitlist_position": enrollment.waitlist_position,
-    }
-
-
-def _enrollment_page(page: Page) -> dict:
-    return {"results": [enrollment_json(item) for item in page.items], "next_cursor": page.next_cursor}
-
-
 @dataclass(frozen=True)
 class EnrollmentProgress:
     enrollment: Enrollment
@@ -88,22 +72,10 @@ def my_progress(*, actor, enrollment_id: UUID | None, course_id: UUID | None) ->
 
 
 def _progress_json(progress: EnrollmentProgress) -> dict:
-    report, course = progress.report, progress.enrollment.course
+    # The body of GET /v1/enrollments/{id}/progress, with the course named (as my_grades does).
     return {
-        "enrollment_id": str(report.enrollment_id),
-        "course": {"id": str(course.id), "slug": course.slug, "title": course.title},
-        "status": progress.enrollment.status,
-        "completed_lessons": report.completed_lessons,
-        "total_lessons": report.total_lessons,
-        "percent": report.percent,
-        "lessons": [
-            {
-                "lesson_id": str(lesson.lesson_id),
-                "completed": lesson.completed,
-                "completed_at": iso(lesson.completed_at),
-            }
-            for lesson in report.lessons
-        ],
+        **rendered(outputs.ProgressSerializer, progress.report),
+        "course": rendered(CourseBriefSerializer, progress.enrollment.course),
     }
 
 
@@ -117,7 +89,7 @@ TOOLS = [
         ),
         arguments=EnrollArguments,
         service=learning_services.enrollment_create,
-        serialize=enrollment_json,
+        serialize=renders(outputs.EnrollmentSerializer),
         mutates=True,
         idempotency_key_required=True,
     ),
@@ -126,7 +98,7 @@ TOOLS = [
         description="The user's own enrollments, newest first, optionally of one status.",
         arguments=MyEnrollmentsArguments,
         service=learning_services.enrollment_list,
-        serialize=_enrollment_page,
+        serialize=renders_page(outputs.EnrollmentSerializer),
         mutates=False,
     ),
     Tool(
@@ -143,7 +115,7 @@ TOOLS = [
         description="Cancel one of the user's active or waitlisted enrollments (frees the seat).",
         arguments=CancelEnrollmentArguments,
         service=learning_services.enrollment_cancel,
-        serialize=enrollment_json,
+        serialize=renders(outputs.EnrollmentSerializer),
         mutates=True,
     ),
 ]

@@ -1,44 +1,49 @@
-"""Plain-JSON rendering helpers for tool results (docs/api.md, Conventions)."""
+"""Tool results are rendered by the owning app's output serializers (its
+``outputs`` module), the ones its REST views use: a course, an enrollment, a
+booking or a cart reads the same in a tool result as in the API
+(docs/api.md, Assistant). Nothing here knows a field name.
+
+Results are stored with the tool call (a JSON column) and fed back to the
+language model, so they are turned into plain JSON values here, with the
+REST renderer's own encoder.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
+import json
+from collections.abc import Callable
 from typing import Any
 
+from rest_framework.serializers import BaseSerializer
+from rest_framework.utils.encoders import JSONEncoder
 
-def iso(value: datetime | date | None) -> str | None:
-    """Datetimes as ISO 8601 UTC to the second (``2026-11-26T09:30:00Z``),
-    dates as ``YYYY-MM-DD``."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value.isoformat()
+from deltalabs.pagination import Page
+
+Renderer = Callable[[Any], dict]
 
 
-def money(value: Decimal | int | float | str | None) -> str | None:
-    """Money as a decimal string with two places."""
-    if value is None:
-        return None
-    return f"{Decimal(str(value)):.2f}"
+def plain_json(data: Any) -> Any:
+    """Serializer output (``ReturnDict``, ``OrderedDict``...) as plain JSON values."""
+    return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
-def ident(value: Any) -> str | None:
-    return None if value is None else str(value)
+def rendered(serializer_class: type[BaseSerializer], instance: Any, **context: Any) -> dict:
+    return plain_json(serializer_class(instance, context=context).data)
 
 
-def plain(value: Any) -> Any:
-    """Any service result made JSON-safe: dicts/lists recursively, UUIDs and
-    money as strings, datetimes ISO UTC. For services that answer dicts."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [plain(item) for item in value]
-    if isinstance(value, (datetime, date)):
-        return iso(value)
-    if isinstance(value, Decimal):
-        return money(value) if value == value.quantize(Decimal("0.01")) else str(value)
-    return str(value)
+def renders(serializer_class: type[BaseSerializer]) -> Renderer:
+    """A tool's ``serialize``: the service's object through ``serializer_class``."""
+    return lambda instance: rendered(serializer_class, instance)
+
+
+def renders_page(serializer_class: type[BaseSerializer]) -> Renderer:
+    """A tool's ``serialize`` for a service answering a ``Page``: the REST
+    list shape, ``{"results": [...], "next_cursor": ...}``."""
+
+    def render(page: Page) -> dict:
+        return {
+            "results": plain_json(serializer_class(page.items, many=True).data),
+            "next_cursor": page.next_cursor,
+        }
+
+    return render

@@ -9,6 +9,7 @@ Reading a cart never creates one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
@@ -40,32 +41,27 @@ class _CartClosed(Exception):
     """The cart was checked out or expired between reading and writing it."""
 
 
-def money(value: Decimal) -> str:
-    """Money as the API renders it: a decimal string with two places."""
-    return str(Decimal(value).quantize(Decimal("0.01")))
+@dataclass(frozen=True)
+class CartContents:
+    """The caller's open cart as it stands: its items (with their courses
+    loaded), the subtotal of their price snapshots and the cart's currency
+    (``None`` while empty). Rendered by ``apps.commerce.outputs.CartOutput``."""
+
+    items: list[CartItem]
+    subtotal: Decimal
+    currency: str | None
+
+    @property
+    def item_count(self) -> int:
+        return len(self.items)
 
 
-def course_summary(course: Course) -> dict:
-    return {"id": str(course.pk), "slug": course.slug, "title": course.title}
-
-
-def cart_view(cart: Cart | None, items: list[CartItem]) -> dict:
-    """The cart as clients and AI tools see it (JSON-ready)."""
-    subtotal = sum((item.price for item in items), Decimal("0"))
-    return {
-        "items": [
-            {
-                "course": course_summary(item.course),
-                "price": money(item.price),
-                "currency": item.currency,
-                "added_at": item.added_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }
-            for item in items
-        ],
-        "item_count": len(items),
-        "subtotal": money(subtotal),
-        "currency": items[0].currency if items else None,
-    }
+def _contents(items: list[CartItem]) -> CartContents:
+    return CartContents(
+        items=items,
+        subtotal=sum((item.price for item in items), Decimal("0.00")),
+        currency=items[0].currency if items else None,
+    )
 
 
 def enrollment_window_open(course: Course, now) -> bool:
@@ -73,10 +69,10 @@ def enrollment_window_open(course: Course, now) -> bool:
     return (opens is None or opens <= now) and (closes is None or now < closes)
 
 
-def cart_get(*, actor) -> dict:
-    """The caller's open cart (an empty cart shape if there is none). No side effects."""
+def cart_get(*, actor) -> CartContents:
+    """The caller's open cart (empty contents if there is none). No side effects."""
     cart = repositories.cart_open_for_user(actor.pk)
-    return cart_view(cart, repositories.cart_items(cart.pk) if cart else [])
+    return _contents(repositories.cart_items(cart.pk) if cart else [])
 
 
 def _sellable_course(course_id: UUID) -> Course:
@@ -86,7 +82,7 @@ def _sellable_course(course_id: UUID) -> Course:
     return course
 
 
-def cart_add_item(*, actor, course_id: UUID) -> dict:
+def cart_add_item(*, actor, course_id: UUID) -> CartContents:
     """Put a paid course into the caller's open cart (created on first use),
     at today's price. Returns the cart.
 

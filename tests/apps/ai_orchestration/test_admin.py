@@ -29,8 +29,8 @@ def staff_browser(staff_user) -> Client:
 def transcript(catalogue, labs):
     ada = UserFactory(email="ada@example.test", timezone="Europe/Berlin")
     first = services.chat_turn(actor=ada, message="tell me about Python Basics")
-    services.chat_turn(actor=ada, message="enroll me in it", conversation_id=first["conversation_id"])
-    return first["conversation_id"]
+    services.chat_turn(actor=ada, message="enroll me in it", conversation_id=first.conversation_id)
+    return first.conversation_id
 
 
 def test_a_conversation_reads_as_a_transcript(staff_browser, transcript):

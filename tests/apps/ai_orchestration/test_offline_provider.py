@@ -17,6 +17,7 @@ import pytest
 from apps.ai_orchestration import services
 from apps.ai_orchestration.providers import OfflineProvider, ProviderRequest
 from apps.ai_orchestration.providers.base import HistoryItem
+from apps.ai_orchestration.services import ChatTurn
 from apps.labs import services as labs_services
 from tests.factories.identity import UserFactory
 from tests.factories.learning import EnrollmentFactory
@@ -32,7 +33,7 @@ class Ctx:
     catalogue: object
     labs: object
     user: object
-    earlier: list[dict]
+    earlier: list[ChatTurn]
     prepared: object = None
 
     def course(self, attribute: str) -> str:
@@ -42,7 +43,7 @@ class Ctx:
         return str(getattr(self.labs, attribute).id)
 
     def last_result(self) -> dict:
-        return self.earlier[-1]["tool_calls"][-1]["result"]
+        return self.earlier[-1].tool_calls[-1].result
 
 
 Expect = Callable[[Ctx], list[tuple[str, dict]]]
@@ -308,11 +309,11 @@ def _play(case: Case, catalogue, labs) -> tuple[list[tuple[str, dict]], list[tup
     conversation_id = None
     for message in case.before:
         response = services.chat_turn(actor=user, message=message, conversation_id=conversation_id)
-        conversation_id = response["conversation_id"]
+        conversation_id = response.conversation_id
         ctx.earlier.append(response)
     response = services.chat_turn(actor=user, message=case.say, conversation_id=conversation_id)
-    chosen = [(call["tool"], call["arguments"]) for call in response["tool_calls"]]
-    return chosen, case.expect(ctx), response["reply"]
+    chosen = [(call.tool, call.arguments) for call in response.tool_calls]
+    return chosen, case.expect(ctx), response.reply
 
 
 def test_offline_provider_understands_everyday_phrasings(clock, catalogue, labs):
@@ -348,36 +349,36 @@ class TestDeterminismAndReplies:
 
     def test_reply_after_a_tool_result_names_the_outcome(self, clock, catalogue, labs, learner):
         response = services.chat_turn(actor=learner, message="enroll me in Python Basics")
-        assert response["tool_calls"][0]["status"] == "ok"
-        assert "enrolled in Python Basics" in response["reply"]
+        assert response.tool_calls[0].status == "ok"
+        assert "enrolled in Python Basics" in response.reply
 
     def test_reply_explains_a_domain_error(self, clock, catalogue, labs, learner):
         response = services.chat_turn(actor=learner, message="enroll me in Advanced Python")
-        assert response["tool_calls"][0]["error"]["code"] == "payment_required"
-        assert "cart" in response["reply"]
+        assert response.tool_calls[0].error["code"] == "payment_required"
+        assert "cart" in response.reply
 
     def test_slots_are_shown_in_the_users_time_zone(self, clock, catalogue, labs, learner):
         response = services.chat_turn(actor=learner, message="when is the robotics lab free on Friday?")
         # the lab opens at 09:00 Berlin time: 08:00 UTC in the result, 09:00 in the reply
-        assert response["tool_calls"][0]["result"]["slots"][0]["start"] == "2026-03-13T08:00:00Z"
-        assert "Fri 13 Mar 09:00" in response["reply"]
+        assert response.tool_calls[0].result["slots"][0]["start"] == "2026-03-13T08:00:00Z"
+        assert "Fri 13 Mar 09:00" in response.reply
 
     def test_unknown_course_name_falls_back_to_a_search(self, clock, catalogue, labs, learner):
         response = services.chat_turn(actor=learner, message="enroll me in underwater origami")
-        assert [call["tool"] for call in response["tool_calls"]] == ["search_courses"]
+        assert [call.tool for call in response.tool_calls] == ["search_courses"]
 
     def test_ambiguous_course_name_searches_instead_of_guessing(self, clock, catalogue, labs, learner):
         response = services.chat_turn(actor=learner, message="enroll me in python")
-        assert response["tool_calls"][0]["tool"] == "search_courses"
-        assert response["tool_calls"][0]["arguments"] == {"q": "python"}
+        assert response.tool_calls[0].tool == "search_courses"
+        assert response.tool_calls[0].arguments == {"q": "python"}
 
     def test_a_hidden_course_is_never_matched(self, clock, catalogue, labs, learner):
         from tests.factories.catalog import DraftCourseFactory
 
         DraftCourseFactory(title="Secret Quantum Course", slug="secret-quantum")
         response = services.chat_turn(actor=learner, message="enroll me in secret quantum course")
-        assert [call["tool"] for call in response["tool_calls"]] == ["search_courses"]
-        assert response["tool_calls"][0]["result"]["results"] == []
+        assert [call.tool for call in response.tool_calls] == ["search_courses"]
+        assert response.tool_calls[0].result["results"] == []
 
 
 # Written after the provider was finished and NOT tuned against: an honest

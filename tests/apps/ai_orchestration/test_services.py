@@ -135,13 +135,13 @@ class TestChatTurn:
     def test_tool_call_counter_counts_every_stored_call(self, learner, monkeypatch, catalogue):
         use_provider(monkeypatch, ScriptedProvider([("view_cart", {}), ("my_enrollments", {})], "ok"))
         response = services.chat_turn(actor=learner, message="two things")
-        conversation = Conversation.objects.get(pk=response["conversation_id"])
+        conversation = Conversation.objects.get(pk=response.conversation_id)
         assert conversation.tool_call_count == 2 == ToolCall.objects.filter(conversation=conversation).count()
 
     def test_a_provider_naming_a_tool_it_was_not_offered_gets_a_tool_error(self, learner, monkeypatch):
         use_provider(monkeypatch, ScriptedProvider([("make_me_staff", {})], "ok"))
         response = services.chat_turn(actor=learner, message="escalate")
-        assert response["tool_calls"][0]["error"]["code"] == "validation_error"
+        assert response.tool_calls[0].error["code"] == "validation_error"
         learner.refresh_from_db()
         assert not learner.is_staff
 

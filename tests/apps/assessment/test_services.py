@@ -277,41 +277,41 @@ class TestGrades:
         # when
         grades = services.grades_for_learner(actor=learner, course_id=course.pk)
         # then: 1 x 8/10 / (1 + 2 + 1) = 20%
-        assert grades["course_grade"] == "20.00"
-        assert grades["user"] == {"id": str(learner.pk), "display_name": learner.display_name}
-        rows = {row["title"]: row for row in grades["assessments"]}
+        assert grades.course_grade == Decimal("20.00")
+        assert grades.user == learner
+        rows = {row.title: row for row in grades.assessments}
         assert list(rows) == [quiz.title, essay.title, final.title]
-        assert (rows[quiz.title]["score"], rows[quiz.title]["status"]) == ("8.00", "graded")
-        assert (rows[essay.title]["score"], rows[essay.title]["status"]) == (None, "submitted")
-        assert (rows[final.title]["score"], rows[final.title]["status"]) == (None, "not_submitted")
-        assert (rows[essay.title]["weight"], rows[essay.title]["max_score"]) == ("2.00", "20.00")
+        assert (rows[quiz.title].score, rows[quiz.title].status) == (Decimal("8"), "graded")
+        assert (rows[essay.title].score, rows[essay.title].status) == (None, "submitted")
+        assert (rows[final.title].score, rows[final.title].status) == (None, "not_submitted")
+        assert (rows[essay.title].weight, rows[essay.title].max_score) == (Decimal("2"), Decimal("20"))
 
     def test_grading_moves_the_course_grade(self, course, learner, instructor):
         essay = AssessmentFactory(course=course, weight=Decimal("0.5"), max_score=Decimal("20"))
         quiz = AssessmentFactory(course=course, weight=Decimal("0.5"), max_score=Decimal("10"))
         SubmissionFactory(assessment=quiz, user=learner, score=Decimal("10"))
         pending = SubmissionFactory(assessment=essay, user=learner, score=None, status=Submission.Status.SUBMITTED)
-        assert services.grades_for_learner(actor=learner, course_id=course.pk)["course_grade"] == "50.00"
+        assert services.grades_for_learner(actor=learner, course_id=course.pk).course_grade == Decimal("50.00")
         services.submission_grade(actor=instructor, submission_id=pending.pk, score=Decimal("13"))
         # 0.5 x 13/20 + 0.5 x 1 = 0.825
-        assert services.grades_for_learner(actor=learner, course_id=course.pk)["course_grade"] == "82.50"
+        assert services.grades_for_learner(actor=learner, course_id=course.pk).course_grade == Decimal("82.50")
 
     def test_course_without_published_weight_has_no_grade(self, course, learner):
-        assert services.grades_for_learner(actor=learner, course_id=course.pk)["course_grade"] is None
+        assert services.grades_for_learner(actor=learner, course_id=course.pk).course_grade is None
 
     def test_gradebook_is_for_instructors_and_staff(self, course, learner, instructor):
         with pytest.raises(PermissionDenied):
             services.gradebook_page(actor=learner, course_id=course.pk)
         page = services.gradebook_page(actor=instructor, course_id=course.pk)
-        assert [row["user"]["id"] for row in page["results"]] == [str(learner.pk)]
-        assert services.gradebook_page(actor=StaffFactory(), course_id=course.pk)["next_cursor"] is None
+        assert [row.user.pk for row in page.items] == [learner.pk]
+        assert services.gradebook_page(actor=StaffFactory(), course_id=course.pk).next_cursor is None
 
     def test_gradebook_leaves_out_waitlisted_and_cancelled(self, course, learner, instructor):
         EnrollmentFactory(course=course, status=Enrollment.Status.WAITLISTED)
         EnrollmentFactory(course=course, status=Enrollment.Status.CANCELLED)
         done = EnrollmentFactory(course=course, status=Enrollment.Status.COMPLETED).user
-        ids = {row["user"]["id"] for row in services.gradebook_page(actor=instructor, course_id=course.pk)["results"]}
-        assert ids == {str(learner.pk), str(done.pk)}
+        ids = {row.user.pk for row in services.gradebook_page(actor=instructor, course_id=course.pk).items}
+        assert ids == {learner.pk, done.pk}
 
     def test_outsider_cannot_read_grades(self, course, outsider):
         with pytest.raises(PermissionDenied):

@@ -238,5 +238,5 @@ def test_adding_to_a_cart_closed_meanwhile_opens_a_new_one(user, monkeypatch):
     cart = cart_add_item(actor=user, course_id=PaidCourseFactory(currency="EUR").pk)
 
     # then: the course went into a fresh cart, not a currency error
-    assert cart["item_count"] == 1 and cart["currency"] == "EUR"
+    assert cart.item_count == 1 and cart.currency == "EUR"
     assert Cart.objects.filter(user=user, status=Cart.Status.OPEN).count() == 1

@@ -373,23 +373,19 @@ class TestAvailability:
             actor=AnonymousUser(), lab_id=lab.id, date_from=date(2026, 3, 26), date_to=date(2026, 3, 26)
         )
 
-        assert result["lab_id"] == lab.id
-        assert [slot["start"] for slot in result["slots"]] == [local(lab, 2026, 3, 26, h) for h in range(9, 17)]
-        ten = next(slot for slot in result["slots"] if slot["start"] == tomorrow_10)
-        assert ten == {
-            "start": tomorrow_10,
-            "end": tomorrow_10 + timedelta(hours=1),
-            "capacity": 2,
-            "booked": 1,
-            "available": 1,
-        }
+        assert result.lab_id == lab.id
+        assert [slot.start for slot in result.slots] == [local(lab, 2026, 3, 26, h) for h in range(9, 17)]
+        ten = next(slot for slot in result.slots if slot.start == tomorrow_10)
+        assert ten == services.SlotAvailability(
+            start=tomorrow_10, end=tomorrow_10 + timedelta(hours=1), capacity=2, booked=1, available=1
+        )
 
     def test_slots_that_have_started_are_not_available(self, lab):
         slots = services.lab_availability(
             actor=AnonymousUser(), lab_id=lab.id, date_from=date(2026, 3, 25), date_to=date(2026, 3, 25)
-        )["slots"]
+        ).slots
         # 09:00 Berlin = now: started
-        assert [slot["available"] for slot in slots[:2]] == [0, 2]
+        assert [slot.available for slot in slots[:2]] == [0, 2]
 
     def test_closed_days_and_days_without_hours_have_no_slots(self):
         lab = LabFactory(hours=[(weekday, "09:00", "11:00") for weekday in range(5)])  # Mon-Fri
@@ -397,24 +393,24 @@ class TestAvailability:
 
         slots = services.lab_availability(
             actor=AnonymousUser(), lab_id=lab.id, date_from=date(2026, 3, 26), date_to=date(2026, 3, 30)
-        )["slots"]
+        ).slots
 
-        local_days = sorted({slot["start"].astimezone(ZoneInfo(lab.timezone)).date() for slot in slots})
+        local_days = sorted({slot.start.astimezone(ZoneInfo(lab.timezone)).date() for slot in slots})
         assert local_days == [date(2026, 3, 27), date(2026, 3, 30)]  # Thu closed, Sat/Sun no hours
 
     def test_a_daylight_saving_day_keeps_local_times(self, lab):
         slots = services.lab_availability(
             actor=AnonymousUser(), lab_id=lab.id, date_from=date(2026, 3, 28), date_to=date(2026, 3, 29)
-        )["slots"]
+        ).slots
         saturday, sunday = slots[:8], slots[8:]
-        assert saturday[0]["start"] == datetime(2026, 3, 28, 8, tzinfo=UTC)  # 09:00 CET
-        assert sunday[0]["start"] == datetime(2026, 3, 29, 7, tzinfo=UTC)  # 09:00 CEST
+        assert saturday[0].start == datetime(2026, 3, 28, 8, tzinfo=UTC)  # 09:00 CET
+        assert sunday[0].start == datetime(2026, 3, 29, 7, tzinfo=UTC)  # 09:00 CEST
         assert len(sunday) == 8
 
     def test_defaults_to_a_week_from_today(self, lab):
         result = services.lab_availability(actor=AnonymousUser(), lab_id=lab.id)
-        assert (result["from"], result["to"]) == (date(2026, 3, 25), date(2026, 3, 31))
-        assert len(result["slots"]) == 7 * 8
+        assert (result.date_from, result.date_to) == (date(2026, 3, 25), date(2026, 3, 31))
+        assert len(result.slots) == 7 * 8
 
     @pytest.mark.parametrize(
         ("date_from", "date_to"),
@@ -431,7 +427,7 @@ class TestAvailability:
         result = services.lab_availability(
             actor=AnonymousUser(), lab_id=lab.id, date_from=date(2026, 3, 1), date_to=date(2026, 3, 31)
         )
-        assert len(result["slots"]) == 31 * 8
+        assert len(result.slots) == 31 * 8
 
     def test_day_schedule_is_staff_only_and_lists_bookings(self, user, staff_user, lab, tomorrow_10):
         booking = services.booking_create(actor=user, lab_id=lab.id, start=tomorrow_10)
@@ -441,9 +437,9 @@ class TestAvailability:
             "permission_denied",
         )
         schedule = services.lab_day_schedule(actor=staff_user, lab_id=lab.id, day=date(2026, 3, 26))
-        ten = next(slot for slot in schedule["slots"] if slot["start"] == tomorrow_10)
-        assert [b.id for b in ten["bookings"]] == [booking.id]
-        assert not any(slot["counter_drift"] for slot in schedule["slots"])
+        ten = next(slot for slot in schedule.slots if slot.start == tomorrow_10)
+        assert [b.id for b in ten.bookings] == [booking.id]
+        assert not any(slot.counter_drift for slot in schedule.slots)
 
 
 # --- Closures -------------------------------------------------------------------------

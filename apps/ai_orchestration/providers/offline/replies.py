@@ -91,7 +91,8 @@ class Formatter:
 
     def ok_get_course(self, item: HistoryItem) -> str:
         course = item.result
-        seats = "unlimited seats" if course.get("capacity") is None else f"{course.get('seats_left')} seat(s) left"
+        capacity = course.get("capacity")
+        seats = "unlimited seats" if capacity is None else f"{max(0, capacity - course['seats_taken'])} seat(s) left"
         lessons = sum(len(section.get("lessons", [])) for section in course.get("sections", []))
         summary = f" {course['summary']}" if course.get("summary") else ""
         return (
