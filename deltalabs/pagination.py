@@ -41,6 +41,13 @@ class Page:
     next_cursor: str | None
 
 
+def clamp_limit(limit: int) -> int:
+    """A page size within 1..``PAGINATION_MAX_LIMIT``. The one place the
+    bound is applied: ``paginate`` applies it to every caller (views,
+    assistant tools, admin, commands), so services never clamp again."""
+    return max(1, min(int(limit), settings.PAGINATION_MAX_LIMIT))
+
+
 def parse_limit(raw: str | None) -> int:
     """``?limit=``: absent -> the default; not a positive integer (an empty
     value included: the schema documents an integer) -> 400; above the
@@ -55,7 +62,7 @@ def parse_limit(raw: str | None) -> int:
         ) from None
     if value < 1:
         raise ValidationFailed("limit must be a positive integer.", {"limit": ["Must be a positive integer."]})
-    return min(value, settings.PAGINATION_MAX_LIMIT)
+    return clamp_limit(value)
 
 
 def _sort_keys(queryset: QuerySet, ordering: Sequence[str]) -> list[SortKey]:
@@ -162,7 +169,9 @@ def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
 
 
 def paginate(queryset: QuerySet, *, ordering: Sequence[str], cursor: str | None, limit: int) -> Page:
-    """One page of ``queryset`` in ``ordering`` (primary key appended as tie-breaker)."""
+    """One page of ``queryset`` in ``ordering`` (primary key appended as
+    tie-breaker), at most ``clamp_limit(limit)`` rows."""
+    limit = clamp_limit(limit)
     keys = _sort_keys(queryset, ordering)
     if cursor:
         queryset = queryset.filter(_after(keys, decode_cursor(keys, cursor)))

@@ -34,7 +34,6 @@ from fractions import Fraction
 from typing import Any, Literal
 from uuid import UUID
 
-from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -486,7 +485,6 @@ def gradebook_page(*, actor, course_id: UUID, cursor: str | None = None, limit: 
 
 
 def _gradebook_page(*, access: CourseAccess, cursor: str | None, limit: int) -> Page:
-    limit = max(1, min(limit, settings.PAGINATION_MAX_LIMIT))
     assessments = repositories.assessments_published(access.course.pk)
     page = paginate(
         repositories.gradebook_enrollments(access.course.pk), ordering=["-enrolled_at"], cursor=cursor, limit=limit

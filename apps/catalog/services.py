@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from django.conf import settings
 from django.utils import timezone
 
 from apps.catalog import caching, hooks, repositories
@@ -27,13 +26,7 @@ from apps.catalog.models import Category, Course, Lesson
 from apps.identity.services import is_staff
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import NotFound, PermissionDenied, ValidationFailed
-from deltalabs.pagination import Page, paginate
-
-
-def _page_size(limit: int) -> int:
-    """Callers other than the REST views (AI tools) get the same 1..100 clamp."""
-    return max(1, min(int(limit), settings.PAGINATION_MAX_LIMIT))
-
+from deltalabs.pagination import Page, clamp_limit, paginate
 
 ORDERINGS = {
     "-published_at": ["-published_at"],
@@ -211,7 +204,7 @@ def course_search(
     Invalid values raise 400 ``validation_error``; a bad cursor too. Pages
     are cached per normalised query; ``seats_taken`` is always fresh.
     """
-    limit = _page_size(limit)
+    limit = clamp_limit(limit)  # normalised before it keys the cache
     search, level, category, is_free, instructor_id, ordering = _clean_search_params(
         q=q, level=level, category=category, is_free=is_free, instructor=instructor, ordering=ordering
     )
@@ -253,7 +246,7 @@ def course_search(
 
 def category_list(*, cursor: str | None = None, limit: int = 20) -> Page:
     """Categories in display order (cached with the course lists)."""
-    limit = _page_size(limit)
+    limit = clamp_limit(limit)  # normalised before it keys the cache
     version = caching.list_version()
     key = caching.page_key("categories", version, {"cursor": cursor, "limit": limit}) if version else None
     cached = caching.get(key) if key else None
@@ -274,9 +267,7 @@ def course_resources(*, actor, course_id: UUID, cursor: str | None = None, limit
     course = course_get_visible(actor=actor, course_id=course_id)
     if not _has_full_access(actor, course):
         raise PermissionDenied("Resources are for enrolled learners and instructors.")
-    return paginate(
-        repositories.resource_queryset(course.pk), ordering=["position"], cursor=cursor, limit=_page_size(limit)
-    )
+    return paginate(repositories.resource_queryset(course.pk), ordering=["position"], cursor=cursor, limit=limit)
 
 
 # --- Authoring (staff) ----------------------------------------------------------

@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError
 from django.utils import timezone
@@ -74,10 +73,6 @@ def _require_user(actor) -> None:
         raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in to do this.")
 
 
-def _clamp_limit(limit: int) -> int:
-    return max(1, min(int(limit), settings.PAGINATION_MAX_LIMIT))
-
-
 def _zone(lab: Lab) -> ZoneInfo:
     return ZoneInfo(lab.timezone)
 
@@ -120,7 +115,7 @@ def lab_list(*, actor: Actor, kind: str | None = None, cursor: str | None = None
     """Active labs by name, one page. Public."""
     if kind is not None and kind not in Lab.Kind.values:
         raise ValidationFailed("Unknown lab kind.", {"kind": [f"Use one of: {', '.join(Lab.Kind.values)}."]})
-    return paginate(repositories.labs_active(kind=kind), ordering=["name"], cursor=cursor, limit=_clamp_limit(limit))
+    return paginate(repositories.labs_active(kind=kind), ordering=["name"], cursor=cursor, limit=limit)
 
 
 def lab_get(*, actor: Actor, lab_id: UUID) -> Lab:
@@ -383,7 +378,7 @@ def booking_list(
         starting_until=now if upcoming is False else None,
     )
     ordering = ["start"] if upcoming else ["-start"]
-    return paginate(queryset, ordering=ordering, cursor=cursor, limit=_clamp_limit(limit))
+    return paginate(queryset, ordering=ordering, cursor=cursor, limit=limit)
 
 
 def booking_get(*, actor: Actor, booking_id: UUID) -> Booking:

@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -278,7 +277,6 @@ def enrollment_list(*, actor, status: str | None = None, cursor: str | None = No
     if status is not None and status not in Status.values:
         raise ValidationFailed("Unknown status.", {"status": [f"One of: {', '.join(Status.values)}."]})
     queryset = repositories.enrollment_queryset(user_id=actor.pk, status=status)
-    limit = max(1, min(int(limit), settings.PAGINATION_MAX_LIMIT))  # AI tools call this directly too
     return paginate(queryset, ordering=["-enrolled_at"], cursor=cursor, limit=limit)
 
 

@@ -112,3 +112,12 @@ def test_parse_limit_defaults():
     assert parse_limit(None) == 20
     assert parse_limit("5") == 5
     assert parse_limit("101") == 100
+
+
+@pytest.mark.parametrize(("asked", "served"), [(500, 100), (0, 1), (-3, 1)])
+def test_paginate_clamps_every_caller_not_only_the_views(asked, served):
+    # Services called directly (assistant tools, admin, commands) pass their
+    # own limit; the paginator alone bounds it.
+    make_users(101)
+    page = paginate(User.objects.all(), ordering=["email"], cursor=None, limit=asked)
+    assert len(page.items) == served and page.next_cursor

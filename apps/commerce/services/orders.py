@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from django.conf import settings
 from django.utils import timezone
 
 from apps.commerce import payments, repositories, tasks
@@ -36,7 +35,7 @@ def order_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
         repositories.orders_for_user(actor.pk),
         ordering=["-created_at"],
         cursor=cursor,
-        limit=max(1, min(limit, settings.PAGINATION_MAX_LIMIT)),
+        limit=limit,
     )
 
 

@@ -22,7 +22,6 @@ import secrets
 from datetime import datetime
 from uuid import UUID
 
-from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -49,10 +48,6 @@ SEATS_MAX = 1000
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 CODE_LENGTH = 12
 _CODE_ATTEMPTS = 5
-
-
-def _limit(limit: int) -> int:
-    return max(1, min(limit, settings.PAGINATION_MAX_LIMIT))
 
 
 def _signed_in(actor) -> bool:
@@ -87,7 +82,7 @@ def sponsor_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
         repositories.sponsors_visible(member_sponsor_ids=member_of),
         ordering=["name"],
         cursor=cursor,
-        limit=_limit(limit),
+        limit=limit,
     )
     roles = (
         repositories.sponsor_roles_of_user(user_id=actor.pk, sponsor_ids=[s.pk for s in page.items])
@@ -183,7 +178,7 @@ def sponsorship_list(*, actor, sponsor_id: UUID, cursor: str | None = None, limi
     """A sponsor's sponsorships, newest first, with usage; members and staff only."""
     _member_of_visible_sponsor(actor, sponsor_id)
     page = paginate(
-        repositories.sponsorships_of_sponsor(sponsor_id), ordering=["-created_at"], cursor=cursor, limit=_limit(limit)
+        repositories.sponsorships_of_sponsor(sponsor_id), ordering=["-created_at"], cursor=cursor, limit=limit
     )
     counts = repositories.sponsorship_redemption_counts([s.pk for s in page.items])
     for sponsorship in page.items:
