@@ -2,8 +2,8 @@
 
 httpx's ``timeout`` limits each network read, so an upstream that drips one
 byte at a time could hold a request (and the transaction around a charge) for
-as long as it likes. ``post_json`` enforces one deadline for the whole
-exchange and a cap on the answer's size, and turns every transport failure
+as long as it likes. Every call here enforces one deadline for the whole
+exchange and a cap on the answer's size (``post_json``, ``get_json``), and turns every transport failure
 into one of two exceptions the callers map to their 502s.
 """
 
@@ -41,9 +41,25 @@ def post_json(
     url: str, *, payload: dict, headers: dict[str, str], timeout: float, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> UpstreamResponse:
     """POST ``payload`` as JSON and read the answer within ``timeout`` seconds in all."""
+    return _exchange("POST", url, json=payload, headers=headers, timeout=timeout, max_bytes=max_bytes)
+
+
+def get_json(
+    url: str,
+    *,
+    params: dict[str, str],
+    headers: dict[str, str],
+    timeout: float,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> UpstreamResponse:
+    """GET ``url`` with query ``params`` and read the answer within ``timeout`` seconds in all."""
+    return _exchange("GET", url, params=params, headers=headers, timeout=timeout, max_bytes=max_bytes)
+
+
+def _exchange(method: str, url: str, *, timeout: float, max_bytes: int, **request) -> UpstreamResponse:
     deadline = time.monotonic() + timeout
     try:
-        with httpx.stream("POST", url, json=payload, headers=headers, timeout=timeout) as response:
+        with httpx.stream(method, url, timeout=timeout, **request) as response:
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():

@@ -11,6 +11,7 @@ Every job is idempotent (conditional updates) and safe to run twice.
 
 from __future__ import annotations
 
+from apps.commerce.services import checkout as checkout_services
 from apps.commerce.services import orders as order_services
 from deltalabs.tasks import idempotent_task
 
@@ -21,7 +22,9 @@ def expire_stale_carts() -> int:
     return order_services.carts_expire_stale()
 
 
-@idempotent_task(name="apps.commerce.jobs.expire_pending_orders")
-def expire_pending_orders() -> int:
-    """Pending orders older than 30 minutes become ``failed``, releasing their seats. Idempotent."""
-    return order_services.orders_expire_pending()
+@idempotent_task(name="apps.commerce.jobs.reconcile_pending_orders")
+def reconcile_pending_orders() -> dict[str, int]:
+    """Orders pending for more than 15 minutes (a crash, or a provider that did
+    not answer) are settled by asking the provider about their key: paid, or
+    failed with their seats and cart given back. Idempotent."""
+    return checkout_services.orders_reconcile()

@@ -5,6 +5,8 @@ Limits are guarded by the database, never by a read followed by a write:
 - cart size and currency: ``Cart.item_count`` changes only by conditional updates;
 - one order per (user, Idempotency-Key): a unique constraint, so a lost Redis
   record can never turn a retry into a second charge;
+- an order leaves ``pending`` once, by a conditional update (paid or failed),
+  whoever settles it (the checkout, a retry, the reconciliation job);
 - sponsorship seats: ``seats_used`` grows only by a conditional update that
   holds ``seats_used <= seats_total``; one redemption per (sponsorship, user).
 """
@@ -73,6 +75,8 @@ class Order(UUIDModel):
         REFUNDED = "refunded"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    # The cart this order checked out: reopened if the payment fails.
+    cart = models.ForeignKey(Cart, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # Human-readable and random (DL-2026-7KQ2M9XR): no max()+1 race, and it
     # does not reveal how many orders exist.
     number = models.CharField(max_length=24, unique=True)
@@ -83,7 +87,7 @@ class Order(UUIDModel):
     currency = models.CharField(max_length=3)
     idempotency_key = models.CharField(max_length=255)
     payment_reference = models.CharField(max_length=100, blank=True)
-    # Why a failed order failed: payment_declined, expired.
+    # Why a failed order failed: payment_declined, expired (no payment reached the provider in time).
     failure_code = models.CharField(max_length=40, blank=True)
     refund_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

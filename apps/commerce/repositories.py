@@ -94,6 +94,16 @@ def cart_close(*, cart_id: UUID, version: int, now: datetime) -> int:
     )
 
 
+def cart_reopen(*, cart_id: UUID, user_id: UUID, now: datetime) -> int:
+    """Reopen a checked-out cart whose order failed, unless the user has opened
+    another cart since (one open cart per user); 0 when it stays closed."""
+    if Cart.objects.filter(user_id=user_id, status=Cart.Status.OPEN).exists():
+        return 0
+    return Cart.objects.filter(pk=cart_id, status=Cart.Status.CHECKED_OUT).update(
+        status=Cart.Status.OPEN, version=F("version") + 1, updated_at=now
+    )
+
+
 def carts_expire_stale(*, untouched_since: datetime, now: datetime) -> int:
     return Cart.objects.filter(status=Cart.Status.OPEN, updated_at__lt=untouched_since).update(
         status=Cart.Status.EXPIRED, updated_at=now
@@ -158,6 +168,17 @@ def order_mark_paid(*, order_id: UUID, payment_reference: str, now: datetime) ->
     )
 
 
+def order_items_detach_enrollments(order_id: UUID) -> int:
+    """Forget the held enrollments of a failed order's items (learning deletes the holds)."""
+    return OrderItem.objects.filter(order_id=order_id).update(enrollment=None)
+
+
+def order_delete(order_id: UUID) -> None:
+    """Remove an order that never reached the provider, with its items."""
+    OrderItem.objects.filter(order_id=order_id).delete()
+    Order.objects.filter(pk=order_id).delete()
+
+
 def order_mark_refunded(*, order_id: UUID, reason: str, now: datetime) -> int:
     """paid -> refunded, once: the status filter makes a second refund a no-op."""
     return Order.objects.filter(pk=order_id, status=Order.Status.PAID).update(
@@ -172,8 +193,11 @@ def order_mark_failed(*, order_id: UUID, failure_code: str, now: datetime) -> in
 
 
 def order_ids_pending_since(created_before: datetime) -> list[UUID]:
+    """Pending orders created before ``created_before``, oldest first."""
     return list(
-        Order.objects.filter(status=Order.Status.PENDING, created_at__lt=created_before).values_list("pk", flat=True)
+        Order.objects.filter(status=Order.Status.PENDING, created_at__lt=created_before)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
     )
 
 
@@ -319,6 +343,26 @@ def redemption_exists(*, sponsorship_id: UUID, user_id: UUID) -> bool:
 
 def redemption_create(**fields) -> SponsorshipRedemption:
     return SponsorshipRedemption.objects.create(**fields)
+
+
+def redemptions_of_order(order_id: UUID) -> list[SponsorshipRedemption]:
+    return list(SponsorshipRedemption.objects.filter(order_id=order_id))
+
+
+def redemption_delete(redemption_id: UUID) -> int:
+    deleted, _ = SponsorshipRedemption.objects.filter(pk=redemption_id).delete()
+    return deleted
+
+
+def sponsorship_return_seat(*, sponsorship_id: UUID, now: datetime) -> int:
+    """Give back one seat whose redemption was undone.
+
+    Invariant: seats_used >= 0; only called after deleting the redemption that
+    held the seat, in the same transaction, so a seat is returned once.
+    """
+    return Sponsorship.objects.filter(pk=sponsorship_id, seats_used__gt=0).update(
+        seats_used=F("seats_used") - 1, updated_at=now
+    )
 
 
 # --- Dashboard figures ----------------------------------------------------------

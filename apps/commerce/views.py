@@ -93,17 +93,23 @@ class OrdersView(ApiView):
         responses={
             201: outputs.OrderOutput,
             402: OpenApiResponse(ERROR_BODY, description="payment_declined (details.order_id: the failed order)"),
-            502: OpenApiResponse(ERROR_BODY, description="payment_provider_error"),
+            502: OpenApiResponse(
+                ERROR_BODY,
+                description="payment_provider_error (details.order_id when the order stays pending)",
+            ),
         },
         summary="Check out your cart",
         description=(
-            "Idempotency-Key required. One transaction turns the cart into a paid order, enrolls you in every "
-            "course and empties the cart; the server computes every amount. All or nothing: 402 "
-            "`payment_declined` (a failed order is kept, `details.order_id`; cart kept), 409 `cart_empty`, "
-            "`course_full`, `already_enrolled`, `cart_changed`, `course_unavailable`, `enrollment_closed`, "
-            "`sponsorship_exhausted`, `sponsorship_already_redeemed`; 400 `invalid_sponsorship_code`; 502 "
-            "`payment_provider_error` (nothing kept; retry with the same key). A `sponsorship_code` for a course "
-            "in the cart makes that course free and uses one sponsored seat."
+            "Idempotency-Key required. Turns the cart into a paid order, enrolls you in every course and empties "
+            "the cart; the server computes every amount. All or nothing: 402 `payment_declined` (a failed order "
+            "is kept, `details.order_id`; cart kept), 409 `cart_empty`, `course_full`, `already_enrolled`, "
+            "`cart_changed`, `course_unavailable`, `enrollment_closed`, `sponsorship_exhausted`, "
+            "`sponsorship_already_redeemed`, `order_failed` (this key's order expired); 400 "
+            "`invalid_sponsorship_code`; 502 `payment_provider_error`: without `details`, nothing was charged "
+            "and nothing kept; with `details.order_id` (`order_status: pending`), the provider did not say "
+            "whether it charged: the order is pending with your seats held until a retry with the same key "
+            "settles it (never charging twice) or, after 15 minutes, reconciliation with the provider does. "
+            "A `sponsorship_code` for a course in the cart makes that course free and uses one sponsored seat."
         ),
         tags=["orders"],
     )

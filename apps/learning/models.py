@@ -3,6 +3,11 @@
 At most one non-cancelled enrollment per (user, course) is enforced by a
 partial unique constraint, so concurrent duplicate enrollments cannot both
 land whatever the engine.
+
+A ``pending`` enrollment is a seat held for an order whose payment has not
+settled (checkout's first phase): it counts in ``seats_taken`` and blocks a
+second enrollment like any current one, gives no access to the course, and is
+never shown to learners. The payment turns it ``active`` or deletes it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ class Enrollment(TimeStampedModel):
         WAITLISTED = "waitlisted"
         COMPLETED = "completed"
         CANCELLED = "cancelled"
+        PENDING = "pending"
 
     class Source(models.TextChoices):
         SELF = "self"
@@ -28,7 +34,10 @@ class Enrollment(TimeStampedModel):
         SPONSORSHIP = "sponsorship"
         STAFF = "staff"
 
-    CURRENT_STATUSES = (Status.ACTIVE, Status.WAITLISTED, Status.COMPLETED)
+    # Non-cancelled: at most one per (user, course).
+    CURRENT_STATUSES = (Status.ACTIVE, Status.WAITLISTED, Status.COMPLETED, Status.PENDING)
+    # What learners see and filter by (the API's status enum): not ``pending``.
+    LEARNER_STATUSES = (Status.ACTIVE, Status.WAITLISTED, Status.COMPLETED, Status.CANCELLED)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
     course = models.ForeignKey("catalog.Course", on_delete=models.PROTECT, related_name="enrollments")
@@ -47,7 +56,7 @@ class Enrollment(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "course"],
-                condition=Q(status__in=["active", "waitlisted", "completed"]),
+                condition=Q(status__in=["active", "waitlisted", "completed", "pending"]),
                 name="uniq_current_enrollment",
             ),
         ]

@@ -13,6 +13,8 @@ from apps.learning.models import Enrollment
 class EnrollmentSerializer(serializers.ModelSerializer):
     course = CourseBriefSerializer()
     user = serializers.UUIDField(source="user_id", help_text="The learner's user id.")
+    # Learners never see a pending hold (a seat held while an order's payment settles).
+    status = serializers.ChoiceField(choices=Enrollment.LEARNER_STATUSES)
     waitlist_position = serializers.IntegerField(
         allow_null=True, help_text="1-based place in the course's waitlist while waitlisted; otherwise null."
     )

@@ -18,8 +18,9 @@ from apps.learning.models import Enrollment, LessonProgress
 
 # Statuses that give a learner access to course material.
 ACCESS_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED)
-# Statuses that hold a seat: completing a course does not give the seat back.
-SEAT_STATUSES = ACCESS_STATUSES
+# Statuses that hold a seat: completing a course does not give the seat back,
+# and a pending enrollment holds its seat while the order's payment settles.
+SEAT_STATUSES = (*ACCESS_STATUSES, Enrollment.Status.PENDING)
 
 
 def enrollment_is_active(*, user_id: UUID, course_id: UUID) -> bool:
@@ -43,10 +44,11 @@ def enrollment_for_email(enrollment_id: UUID) -> Enrollment | None:
 
 
 def enrollment_queryset(*, user_id: UUID, status: str | None = None) -> QuerySet[Enrollment]:
+    """The user's enrollments as learners see them (never ``pending`` holds)."""
     queryset = Enrollment.objects.filter(user_id=user_id).select_related("course")
     if status:
-        queryset = queryset.filter(status=status)
-    return queryset
+        return queryset.filter(status=status)
+    return queryset.filter(status__in=Enrollment.LEARNER_STATUSES)
 
 
 def enrollment_insert(*, user_id: UUID, course_id: UUID, status: str, source: str, position: int | None = None):
@@ -62,6 +64,13 @@ def enrollment_change_status(*, enrollment_id: UUID, from_status: str, values: d
     release the enrollment's seat.
     """
     return Enrollment.objects.filter(pk=enrollment_id, status=from_status).update(**values) == 1
+
+
+def enrollment_delete_pending(enrollment_id: UUID) -> bool:
+    """Delete a ``pending`` hold; False if it is no longer pending (confirmed or
+    already released), so two concurrent releases cannot both free its seat."""
+    _, per_model = Enrollment.objects.filter(pk=enrollment_id, status=Enrollment.Status.PENDING).delete()
+    return per_model.get(Enrollment._meta.label, 0) == 1
 
 
 def enrollment_touch(*, enrollment_id: UUID, now: datetime) -> None:

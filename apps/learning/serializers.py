@@ -15,7 +15,7 @@ class EnrollmentCreateInput(serializers.Serializer):
 
 
 class EnrollmentListQuery(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Enrollment.Status.choices, required=False)
+    status = serializers.ChoiceField(choices=Enrollment.LEARNER_STATUSES, required=False)
 
 
 class ProgressUpdateInput(serializers.Serializer):

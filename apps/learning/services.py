@@ -8,7 +8,8 @@ nothing is checked-then-written. Each use case is one transaction
 translated outside, never swallowed inside. Emails are queued on commit.
 
 ``seats_taken`` counts active and completed enrollments (finishing a course
-does not hand the seat to someone else). The waitlist is FIFO with positions
+does not hand the seat to someone else) and the ``pending`` holds of orders
+whose payment has not settled (``enrollment_hold``), which learners never see. The waitlist is FIFO with positions
 1..n kept contiguous; when a seat frees, the first waitlisted learner gets it
 in the same transaction and is emailed.
 
@@ -86,6 +87,8 @@ def _enrollment_of(actor, enrollment_id: UUID) -> Enrollment:
     _require_user(actor)
     enrollment = repositories.enrollment_get(enrollment_id)
     if enrollment is None or (enrollment.user_id != actor.pk and not is_staff(actor)):
+        raise NotFound("Enrollment not found.")
+    if enrollment.status == Status.PENDING:  # a seat held for an unsettled payment, not an enrollment yet
         raise NotFound("Enrollment not found.")
     return enrollment
 
@@ -227,21 +230,13 @@ def enrollment_create(
 
 
 @transactional
-def _grant_unit(*, user_id: UUID, course_id: UUID, source: str) -> Enrollment:
+def _grant_unit(*, user_id: UUID, course_id: UUID, source: str, status: str) -> Enrollment:
     if not repositories.seat_claim(course_id):
         raise _course_full()
-    return repositories.enrollment_insert(user_id=user_id, course_id=course_id, status=Status.ACTIVE, source=source)
+    return repositories.enrollment_insert(user_id=user_id, course_id=course_id, status=status, source=source)
 
 
-def enrollment_grant(*, user, course_id: UUID, source: str) -> Enrollment:
-    """Enroll ``user`` as active, for callers that already decided they may
-    (an order was paid, staff enrolled them): no payment, window or status
-    checks. Joins the caller's transaction when there is one (commerce).
-
-    Raises 404 ``not_found`` (unknown course), 409 ``already_enrolled``, 409
-    ``course_full``. Callers must let these abort their transaction.
-    Side effects: takes one course seat.
-    """
+def _grant(*, user, course_id: UUID, source: str, status: str) -> Enrollment:
     if source not in Source.values:
         raise ValidationFailed("Unknown enrollment source.", {"source": [f"One of: {', '.join(Source.values)}."]})
     if catalog_repositories.course_get(course_id) is None:
@@ -249,9 +244,66 @@ def enrollment_grant(*, user, course_id: UUID, source: str) -> Enrollment:
     if repositories.enrollment_current(user_id=user.pk, course_id=course_id) is not None:
         raise _already_enrolled()
     try:
-        return _grant_unit(user_id=user.pk, course_id=course_id, source=source)
+        return _grant_unit(user_id=user.pk, course_id=course_id, source=source, status=status)
     except IntegrityError:
         raise _already_enrolled()
+
+
+def enrollment_grant(*, user, course_id: UUID, source: str) -> Enrollment:
+    """Enroll ``user`` as active, for callers that already decided they may
+    (staff enrolled them): no payment, window or status checks. Joins the
+    caller's transaction when there is one.
+
+    Raises 404 ``not_found`` (unknown course), 409 ``already_enrolled``, 409
+    ``course_full``. Callers must let these abort their transaction.
+    Side effects: takes one course seat.
+    """
+    return _grant(user=user, course_id=course_id, source=source, status=Status.ACTIVE)
+
+
+def enrollment_hold(*, user, course_id: UUID, source: str) -> Enrollment:
+    """Hold a seat of the course for ``user`` while their payment settles
+    (checkout's first phase): a ``pending`` enrollment that counts in
+    ``seats_taken`` and blocks any second enrollment of the user in the course
+    (the unique constraint on current enrollments), but gives no access and is
+    never shown to learners. ``enrollment_hold_confirm`` or
+    ``enrollment_hold_release`` ends it. Joins the caller's transaction.
+
+    Raises 404 ``not_found`` (unknown course), 409 ``already_enrolled``, 409
+    ``course_full``. Side effects: takes one course seat.
+    """
+    return _grant(user=user, course_id=course_id, source=source, status=Status.PENDING)
+
+
+def enrollment_hold_confirm(*, enrollment_id: UUID) -> bool:
+    """The payment went through: the held seat becomes an active enrollment,
+    enrolled now. False (and no change) when it is no longer held. Joins the
+    caller's transaction. The seat was counted when it was held."""
+    return transactional(repositories.enrollment_change_status)(
+        enrollment_id=enrollment_id,
+        from_status=Status.PENDING,
+        values={"status": Status.ACTIVE, "enrolled_at": timezone.now()},
+    )
+
+
+def enrollment_hold_release(*, enrollment_id: UUID) -> bool:
+    """The payment failed or never happened: the hold disappears (it never
+    was an enrollment the learner saw), its seat is freed and the first
+    waitlisted learner promoted, emails on commit. False (and no change) when
+    it is no longer held. Joins the caller's transaction."""
+    return _release_unit(enrollment_id=enrollment_id)
+
+
+@transactional
+def _release_unit(*, enrollment_id: UUID) -> bool:
+    enrollment = repositories.enrollment_get(enrollment_id)
+    # Conditional on the status: of two concurrent releases only one deletes
+    # the hold, so the seat is freed once.
+    if enrollment is None or not repositories.enrollment_delete_pending(enrollment_id):
+        return False
+    repositories.seat_release(enrollment.course_id)
+    _promote_waitlist(enrollment.course_id)
+    return True
 
 
 def enrollment_create_by_staff(*, actor, user_id: UUID, course_id: UUID) -> Enrollment:
@@ -274,8 +326,8 @@ def enrollment_create_by_staff(*, actor, user_id: UUID, course_id: UUID) -> Enro
 def enrollment_list(*, actor, status: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
     """The actor's own enrollments, newest first, optionally of one status."""
     _require_user(actor)
-    if status is not None and status not in Status.values:
-        raise ValidationFailed("Unknown status.", {"status": [f"One of: {', '.join(Status.values)}."]})
+    if status is not None and status not in Enrollment.LEARNER_STATUSES:
+        raise ValidationFailed("Unknown status.", {"status": [f"One of: {', '.join(Enrollment.LEARNER_STATUSES)}."]})
     queryset = repositories.enrollment_queryset(user_id=actor.pk, status=status)
     return paginate(queryset, ordering=["-enrolled_at"], cursor=cursor, limit=limit)
 

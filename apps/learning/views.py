@@ -22,7 +22,7 @@ class EnrollmentListView(ApiView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Enrollment.Status.values),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=list(Enrollment.LEARNER_STATUSES)),
             *PAGINATION_PARAMETERS,
         ],
         responses={200: paginated(outputs.EnrollmentSerializer)},

@@ -324,9 +324,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.commerce.jobs.expire_stale_carts",
         "schedule": crontab(minute=41, hour=3),
     },
-    "commerce-expire-pending-orders": {
-        "task": "apps.commerce.jobs.expire_pending_orders",
-        "schedule": crontab(minute="*/10"),
+    # Orders left pending past their 15-minute deadline (a crash between the
+    # checkout's phases, a provider that did not answer) are settled with the
+    # provider's answer about their key.
+    "commerce-reconcile-pending-orders": {
+        "task": "apps.commerce.jobs.reconcile_pending_orders",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

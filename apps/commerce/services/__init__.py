@@ -1,8 +1,9 @@
 """Commerce use cases, one module per area:
 
 - ``cart``: the open cart (``cart_get``, ``cart_add_item``, ``cart_remove_item``, ``cart_clear``);
-- ``checkout``: cart -> paid order, all or nothing (``order_checkout``);
-- ``orders``: reading, refunds, expiry (``order_list``, ``order_get``, ``order_refund``, ...);
+- ``checkout``: cart -> paid order in two phases, and the reconciliation of
+  orders left pending (``order_checkout``, ``orders_reconcile``);
+- ``orders``: reading, refunds, cart expiry (``order_list``, ``order_get``, ``order_refund``, ...);
 - ``sponsors``: sponsors, sponsorships, codes and redemption.
 
 The names below are the public API other domains (the AI assistant, learning's
@@ -10,13 +11,12 @@ sponsorship hook, admin actions, tasks) call; each is defined in its module.
 """
 
 from apps.commerce.services.cart import cart_add_item, cart_clear, cart_get, cart_remove_item
-from apps.commerce.services.checkout import CardPayment, order_checkout
+from apps.commerce.services.checkout import CardPayment, order_checkout, orders_reconcile
 from apps.commerce.services.orders import (
     carts_expire_stale,
     order_get,
     order_list,
     order_refund,
-    orders_expire_pending,
 )
 from apps.commerce.services.sponsors import (
     sponsor_apply,
@@ -42,7 +42,7 @@ __all__ = [
     "order_get",
     "order_list",
     "order_refund",
-    "orders_expire_pending",
+    "orders_reconcile",
     "sponsor_apply",
     "sponsor_approve",
     "sponsor_get",

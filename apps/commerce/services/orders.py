@@ -1,4 +1,4 @@
-"""Order use cases after checkout: reading, refunds, and upkeep of stale state.
+"""Order use cases after checkout: reading, refunds, and upkeep of stale carts.
 
 A learner sees only their own orders (another user's order is 404). Refunds
 are staff-only: one transaction turns the order ``refunded`` (once, by a
@@ -24,9 +24,6 @@ from deltalabs.pagination import Page, paginate
 
 # Open carts nobody touched for this long are expired (Celery beat).
 CART_STALE_AFTER = timedelta(days=30)
-# A pending order older than this is abandoned; checkout never commits one, so
-# only an interrupted external flow could leave it behind.
-PENDING_ORDER_TIMEOUT = timedelta(minutes=30)
 
 
 def order_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
@@ -97,22 +94,3 @@ def carts_expire_stale(*, stale_after: timedelta = CART_STALE_AFTER) -> int:
     now = timezone.now()
     with atomic():
         return repositories.carts_expire_stale(untouched_since=now - stale_after, now=now)
-
-
-def orders_expire_pending(*, timeout: timedelta = PENDING_ORDER_TIMEOUT) -> int:
-    """Fail pending orders older than ``timeout`` and release what they hold
-    (their enrollments are cancelled, freeing the seats). Idempotent."""
-    expired = 0
-    for order_id in repositories.order_ids_pending_since(timezone.now() - timeout):
-        expired += _expire_pending(order_id=order_id)
-    return expired
-
-
-@transactional
-def _expire_pending(*, order_id: UUID) -> int:
-    if not repositories.order_mark_failed(order_id=order_id, failure_code="expired", now=timezone.now()):
-        return 0  # paid, failed or expired meanwhile
-    items = repositories.order_items(order_id)
-    for enrollment_id in repositories.enrollment_ids_current(item.enrollment_id for item in items):
-        learning_services.enrollment_revoke(enrollment_id=enrollment_id, reason="order_expired")
-    return 1

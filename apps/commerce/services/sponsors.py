@@ -285,6 +285,18 @@ def sponsorship_use(
     )
 
 
+def sponsorship_unuse_for_order(*, order_id: UUID, now: datetime) -> int:
+    """Undo the redemptions of an order that was never paid: each seat goes
+    back to its sponsorship and the learner may use the code again. Must run
+    inside the transaction that settles the order as failed; returns how many."""
+    undone = 0
+    for redemption in repositories.redemptions_of_order(order_id):
+        if repositories.redemption_delete(redemption.pk):
+            repositories.sponsorship_return_seat(sponsorship_id=redemption.sponsorship_id, now=now)
+            undone += 1
+    return undone
+
+
 def sponsorship_redeem(*, actor, course_id: UUID, code: str) -> SponsorshipRedemption:
     """Redeem a sponsorship code for ``course_id`` (learning's enrollment hook:
     it runs inside the enrollment transaction, so a failed enrollment returns

@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from apps.catalog.models import Course
 from apps.commerce import jobs, tasks
-from apps.commerce.models import Cart, Order, OrderItem, Payment, SandboxCharge
+from apps.commerce.models import Cart, Order, Payment, SandboxCharge
 from apps.commerce.payments import SandboxProvider
 from apps.commerce.services import orders as order_services
-from apps.learning import services as learning_services
 from apps.learning.models import Enrollment
 from deltalabs.errors import BadGateway, Conflict, NotFound, PermissionDenied
 from deltalabs.models import OutboundEmail
@@ -205,31 +204,6 @@ class TestExpiry:
         assert client_for(user).get("/v1/cart").json()["items"] == []
         fill_cart(user, PaidCourseFactory())
         assert Cart.objects.filter(user=user).count() == 2
-
-    def test_pending_orders_fail_and_release_their_seats_once(self):
-        # given: an abandoned pending order that holds a seat, and a fresh one
-        user = UserFactory()
-        course = PaidCourseFactory(capacity=2)
-        enrollment = learning_services.enrollment_grant(user=user, course_id=course.pk, source="order")
-        old = OrderFactory(
-            user=user, status=Order.Status.PENDING, paid_at=None, created_at=timezone.now() - timedelta(hours=2)
-        )
-        OrderItem.objects.create(order=old, course=course, price=course.price, enrollment=enrollment)
-        fresh = OrderFactory(status=Order.Status.PENDING, paid_at=None)
-        paid = OrderFactory(created_at=timezone.now() - timedelta(hours=2))
-
-        # when / then
-        assert jobs.expire_pending_orders.delay().get() == 1
-        statuses = dict(Order.objects.values_list("pk", "status"))
-        assert statuses == {old.pk: "failed", fresh.pk: "pending", paid.pk: "paid"}
-        assert Order.objects.get(pk=old.pk).failure_code == "expired"
-        assert Enrollment.objects.get(pk=enrollment.pk).status == "cancelled"
-        assert Course.objects.get(pk=course.pk).seats_taken == 0
-
-        # when run again: nothing changes
-        assert jobs.expire_pending_orders.delay().get() == 0
-        assert dict(Order.objects.values_list("pk", "status")) == statuses
-        assert Course.objects.get(pk=course.pk).seats_taken == 0
 
 
 class TestEmails:
