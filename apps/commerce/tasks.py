@@ -9,16 +9,13 @@ only direction between the two.
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from apps.commerce import repositories
 from apps.commerce.models import Order, Sponsor, Sponsorship
 from deltalabs.emails import send_once
+from deltalabs.tasks import idempotent_task
 
-_RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
 
-
-@shared_task(name="apps.commerce.tasks.send_order_receipt", **_RETRY)
+@idempotent_task(name="apps.commerce.tasks.send_order_receipt")
 def send_order_receipt(*, order_id: str) -> bool:
     order = repositories.order_get(order_id)
     if order is None or order.status != Order.Status.PAID:
@@ -31,7 +28,7 @@ def send_order_receipt(*, order_id: str) -> bool:
     )
 
 
-@shared_task(name="apps.commerce.tasks.send_order_refunded", **_RETRY)
+@idempotent_task(name="apps.commerce.tasks.send_order_refunded")
 def send_order_refunded(*, order_id: str) -> bool:
     order = repositories.order_get(order_id)
     if order is None or order.status != Order.Status.REFUNDED:
@@ -44,7 +41,7 @@ def send_order_refunded(*, order_id: str) -> bool:
     )
 
 
-@shared_task(name="apps.commerce.tasks.send_sponsor_decision", **_RETRY)
+@idempotent_task(name="apps.commerce.tasks.send_sponsor_decision")
 def send_sponsor_decision(*, sponsor_id: str) -> bool:
     sponsor = repositories.sponsor_get(sponsor_id)
     if sponsor is None or sponsor.status == Sponsor.Status.PENDING:
@@ -57,7 +54,7 @@ def send_sponsor_decision(*, sponsor_id: str) -> bool:
     )
 
 
-@shared_task(name="apps.commerce.tasks.send_sponsorship_decision", **_RETRY)
+@idempotent_task(name="apps.commerce.tasks.send_sponsorship_decision")
 def send_sponsorship_decision(*, sponsorship_id: str) -> bool:
     sponsorship = repositories.sponsorship_get(sponsorship_id)
     if sponsorship is None or sponsorship.status == Sponsorship.Status.PENDING:

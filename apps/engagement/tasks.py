@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-
 from apps.engagement import repositories
 from deltalabs.emails import send_once
+from deltalabs.tasks import idempotent_task
 
 
-@shared_task(
-    name="apps.engagement.tasks.send_new_answer_email",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
+@idempotent_task(name="apps.engagement.tasks.send_new_answer_email")
 def send_new_answer_email(*, answer_id: str) -> bool:
     """Tell the question's author about a new answer. Sent at most once per
     answer (``send_once`` key ``new-answer:<answer id>``); nothing is sent if

@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from celery import shared_task
-
 from apps.labs import repositories
 from deltalabs.emails import send_once
-
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
+from deltalabs.tasks import idempotent_task
 
 
 def email_context(booking) -> dict:
@@ -34,7 +31,7 @@ def email_context(booking) -> dict:
     }
 
 
-@shared_task(name="apps.labs.tasks.send_booking_cancelled", **RETRY)
+@idempotent_task(name="apps.labs.tasks.send_booking_cancelled")
 def send_booking_cancelled(*, booking_id: str) -> bool:
     """Tell the learner that staff or a lab closure cancelled their booking."""
     booking = repositories.booking_get(booking_id)

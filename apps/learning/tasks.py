@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from celery import shared_task
-
 from apps.learning import repositories
 from apps.learning.models import Enrollment
 from deltalabs.emails import send_once
-
-_RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
+from deltalabs.tasks import idempotent_task
 
 
 def _context(enrollment: Enrollment) -> dict:
@@ -27,7 +24,7 @@ def _context(enrollment: Enrollment) -> dict:
     }
 
 
-@shared_task(name="apps.learning.tasks.send_waitlist_promotion_email", **_RETRY)
+@idempotent_task(name="apps.learning.tasks.send_waitlist_promotion_email")
 def send_waitlist_promotion_email(enrollment_id: str) -> bool:
     """Tell a learner they moved from the waitlist into the course."""
     enrollment = repositories.enrollment_for_email(UUID(enrollment_id))
@@ -41,7 +38,7 @@ def send_waitlist_promotion_email(enrollment_id: str) -> bool:
     )
 
 
-@shared_task(name="apps.learning.tasks.send_completion_email", **_RETRY)
+@idempotent_task(name="apps.learning.tasks.send_completion_email")
 def send_completion_email(enrollment_id: str) -> bool:
     """Congratulate a learner who completed every lesson of a course."""
     enrollment = repositories.enrollment_for_email(UUID(enrollment_id))

@@ -7,7 +7,7 @@ import pytest
 from config.celery import REQUEST_ID_HEADER, _attach_request_id, _forget_request_id, _restore_request_id
 from config.celery import app as celery_app
 from deltalabs import request_context
-from deltalabs.errors import NotFound
+from deltalabs.errors import ApplicationError, NotFound
 from deltalabs.tasks import idempotent_task
 
 attempts: list[str] = []
@@ -49,6 +49,37 @@ def test_declares_the_delivery_retry_and_time_limit_policy():
     assert flaky.autoretry_for == (Exception,) and flaky.dont_autoretry_for
     assert flaky.retry_backoff is True and flaky.retry_jitter is True and flaky.retry_backoff_max == 600
     assert flaky.max_retries == 3
+
+
+def _project_tasks() -> dict:
+    celery_app.loader.import_default_modules()
+    return {name: task for name, task in celery_app.tasks.items() if name.startswith(("apps.", "deltalabs."))}
+
+
+def test_every_project_task_is_an_idempotent_task():
+    # One policy for every task: late acknowledgement, retries with backoff
+    # for transient errors only (a domain error is deterministic).
+    tasks = _project_tasks()
+    assert "apps.engagement.tasks.send_new_answer_email" in tasks and "apps.labs.jobs.send_booking_reminders" in tasks
+    for name, task in tasks.items():
+        assert task.acks_late and task.reject_on_worker_lost, name
+        assert task.autoretry_for == (Exception,) and ApplicationError in task.dont_autoretry_for, name
+        assert task.retry_backoff is True and task.retry_jitter is True, name
+
+
+def test_a_domain_error_in_a_real_task_is_not_retried(embedded_mode, monkeypatch):
+    from apps.engagement import tasks as engagement_tasks
+
+    calls = []
+
+    def refuse(answer_id):
+        calls.append(answer_id)
+        raise NotFound()
+
+    monkeypatch.setattr(engagement_tasks.repositories, "answer_for_email", refuse)
+    with pytest.raises(NotFound):
+        engagement_tasks.send_new_answer_email.delay(answer_id="00000000-0000-4000-8000-000000000000").get()
+    assert len(calls) == 1
 
 
 def test_transient_errors_are_retried_until_success(embedded_mode):
