@@ -6,7 +6,6 @@ from __future__ import annotations
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework.viewsets import ViewSet
 
 from deltalabs import idempotency
 from deltalabs.pagination import Page
@@ -14,16 +13,21 @@ from deltalabs.pagination import Page
 
 class IdempotencyMixin:
     """Honours ``Idempotency-Key`` on every mutation; ``idempotency_required``
-    lists the methods where the header is mandatory."""
+    lists the methods where the header is mandatory (and is what the schema
+    documents). A view whose requirement depends on the request overrides
+    ``requires_idempotency_key``."""
 
     idempotency_required: frozenset[str] = frozenset()
+
+    def requires_idempotency_key(self, request) -> bool:
+        return request.method in self.idempotency_required
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self._idempotency_claim = None
         if request.method not in idempotency.MUTATING_METHODS or not request.user.is_authenticated:
             return
-        key = idempotency.read_key(request, required=request.method in self.idempotency_required)
+        key = idempotency.read_key(request, required=self.requires_idempotency_key(request))
         if key is not None:
             self._idempotency_claim = idempotency.begin(request, key)
 
@@ -43,10 +47,6 @@ class IdempotencyMixin:
 
 class ApiView(IdempotencyMixin, APIView):
     """Base class of every project API view."""
-
-
-class ApiViewSet(IdempotencyMixin, ViewSet):
-    """Base class of every project API viewset."""
 
 
 class PublicReadOnly(BasePermission):

@@ -140,13 +140,6 @@ def finish(claim: Claim, response: Response) -> None:
         logger.error("Could not store the idempotency record %s", claim.cache_key, exc_info=True)
 
 
-def release(claim: Claim) -> None:
-    try:
-        _store().delete(claim.cache_key)
-    except Exception:
-        logger.warning("Could not release idempotency claim %s", claim.cache_key, exc_info=True)
-
-
 def replay_response(record: dict) -> Response:
     response = Response(record["body"], status=record["status"])
     for name, value in record.get("headers", {}).items():

@@ -56,9 +56,7 @@ _MUTATION = ("409", "422", "503")
 _WHITESPACE = r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NOT_BLANK_PATTERN = f"[^{_WHITESPACE}]"
 
-_BASE_VIEW_DOCS = {
-    inspect.cleandoc(cls.__doc__) for cls in (api.ApiView, api.ApiViewSet, api.IdempotencyMixin) if cls.__doc__
-}
+_BASE_VIEW_DOCS = {inspect.cleandoc(cls.__doc__) for cls in (api.ApiView, api.IdempotencyMixin) if cls.__doc__}
 
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 _REQUEST_ID_HEADER = {"X-Request-ID": {"schema": {"type": "string"}, "description": "Request id, echoed or generated."}}

@@ -188,8 +188,3 @@ def page_args(request) -> dict:
         "cursor": request.query_params.get("cursor") or None,
         "limit": parse_limit(request.query_params.get("limit")),
     }
-
-
-def paginate_request(queryset: QuerySet, request, *, ordering: Sequence[str]) -> Page:
-    """``paginate`` with ``cursor`` and ``limit`` read from the query string."""
-    return paginate(queryset, ordering=ordering, **page_args(request))

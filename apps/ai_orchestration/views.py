@@ -46,17 +46,14 @@ class ChatView(ApiView):
 
 
 class ExecuteView(ApiView):
-    @property
-    def idempotency_required(self) -> frozenset[str]:
-        """Like their REST twins, ``enroll`` and ``book_lab`` need an Idempotency-Key."""
-        request = getattr(self, "request", None)
-        try:
-            data = request.data
-        except Exception:  # no request (schema generation) or an unparsable body, which fails later with its 400
-            return frozenset()
+    def requires_idempotency_key(self, request) -> bool:
+        """Like their REST twins, ``enroll`` and ``book_lab`` need an
+        Idempotency-Key. A body that does not parse raises its own 400/415
+        here, as it would a moment later in the view."""
+        data = request.data
         name = data.get("tool") if isinstance(data, dict) else None
-        tool = services.tool_for(actor=request.user, name=name) if name else None
-        return frozenset({"POST"}) if tool is not None and tool.idempotency_key_required else frozenset()
+        tool = services.tool_for(actor=request.user, name=name) if isinstance(name, str) else None
+        return tool is not None and tool.idempotency_key_required
 
     @extend_schema(
         request=serializers.ExecuteInput,

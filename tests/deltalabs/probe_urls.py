@@ -12,7 +12,7 @@ from apps.identity.outputs import UserSerializer
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as project_urls
 from deltalabs.api import ApiView, page_response
-from deltalabs.pagination import paginate_request
+from deltalabs.pagination import page_args, paginate
 
 
 class Calls:
@@ -56,7 +56,7 @@ class UsersView(ApiView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request):
-        page = paginate_request(User.objects.all(), request, ordering=["display_name"])
+        page = paginate(User.objects.all(), ordering=["display_name"], **page_args(request))
         return page_response(page, UserSerializer)
 
 

@@ -362,6 +362,20 @@ class TestExecute:
         assert again["Idempotent-Replayed"] == "true"
         assert Enrollment.objects.count() == 1
 
+    @pytest.mark.parametrize(
+        ("body", "content_type", "status", "code"),
+        [
+            ('{"tool": "enroll", ', "application/json", 400, "validation_error"),
+            ("tool=enroll", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+            ('["enroll"]', "application/json", 400, "validation_error"),
+        ],
+        ids=["truncated-json", "form-body", "not-an-object"],
+    )
+    def test_a_body_that_names_no_tool_is_its_own_error_not_a_key_question(
+        self, client, body, content_type, status, code
+    ):
+        assert_error(client.post(EXECUTE, body, content_type=content_type), status, code)
+
     def test_read_only_tools_need_no_key(self, client, catalogue):
         body = {"tool": "get_course", "arguments": {"course_id": str(catalogue.python_basics.id)}}
         assert client.post(EXECUTE, body, format="json").status_code == 200
