@@ -62,6 +62,19 @@ def tool_call_insert(**values) -> ToolCall:
     return ToolCall.objects.create(**values)
 
 
+def tool_call_get(tool_call_id: UUID) -> ToolCall | None:
+    return ToolCall.objects.filter(pk=tool_call_id).first()
+
+
+def turn_tool_calls(*, conversation_id: UUID, turn: int) -> list[ToolCall]:
+    """The tool calls of one turn, in the order they were made."""
+    return list(
+        ToolCall.objects.filter(conversation_id=conversation_id, message__turn=turn).order_by(
+            "message__step", "position", "id"
+        )
+    )
+
+
 def recent_messages(*, conversation_id: UUID, limit: int) -> list[Message]:
     """The last ``limit`` messages, oldest first, with their tool calls."""
     rows = list(

@@ -16,6 +16,11 @@ What this layer promises:
   call (arguments as proposed, outcome, duration), the reply.
 - Conversations are private: another user's conversation is a 404.
 - Provider failures (transport, timeout, nonsense) are 502 ``ai_provider_error``.
+- Checkout by chat takes two turns: the ``checkout`` tool only quotes the
+  cart; the order is paid only when the user's very next message in the same
+  conversation is a confirmation ("confirm"). That step is run here, before
+  any provider is asked, through a tool no provider is offered, so no model
+  can pay by itself (``tools.orders``).
 
 Provider calls happen outside any database transaction.
 """
@@ -23,6 +28,7 @@ Provider calls happen outside any database transaction.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +49,7 @@ from apps.ai_orchestration.providers import (
     get_provider,
 )
 from apps.ai_orchestration.tools import REGISTRY, Tool, ToolOutcome, run_tool
+from apps.ai_orchestration.tools.orders import CONFIRM_CHECKOUT
 from apps.identity.services import is_staff
 from deltalabs.errors import (
     NOT_AUTHENTICATED,
@@ -311,6 +318,9 @@ def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | Non
     ]
     shown: list[ToolCallReport] = []
     try:
+        quote = _pending_quote(conversation.pk, state.turn) if is_confirmation(message) else None
+        if quote is not None:
+            _run_confirmation(actor, state, quote, history, shown)
         reply = _run_turn(actor, provider, state, history, specs, shown)
     finally:
         if state.stored_calls:
@@ -320,6 +330,55 @@ def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | Non
         conversation_id=conversation.pk, role=Message.Role.ASSISTANT, content=reply, turn=state.turn, step=state.step
     )
     return ChatTurn(conversation_id=conversation.pk, reply=reply, tool_calls=shown)
+
+
+# Words a confirmation may hold besides "confirm" ("yes, confirm please").
+_CONFIRMATION_WORDS = frozenset(
+    {"confirm", "confirmed", "yes", "ok", "okay", "sure", "please", "i", "do", "pay", "it", "the", "order", "payment"}
+)
+
+
+def is_confirmation(message: str) -> bool:
+    """Whether ``message`` confirms: "confirm", politely or not, and nothing else."""
+    words = re.findall(r"[a-z]+", message.lower())
+    return ("confirm" in words or "confirmed" in words) and set(words) <= _CONFIRMATION_WORDS
+
+
+def _pending_quote(conversation_id: UUID, turn: int) -> ToolCall | None:
+    """The checkout quote the previous turn ended with, if it did."""
+    calls = repositories.turn_tool_calls(conversation_id=conversation_id, turn=turn - 1)
+    last = calls[-1] if calls else None
+    return last if last is not None and last.tool == "checkout" and last.status == ToolCall.Status.OK else None
+
+
+def _run_confirmation(actor, state: _TurnState, quote: ToolCall, history: list[HistoryItem], shown) -> None:
+    """Pay for ``quote`` on the user's confirmation, recorded as a tool call
+    of this turn so the provider words the outcome and the audit shows it."""
+    state.step += 1
+    proposing = repositories.message_insert(
+        conversation_id=state.conversation.pk, role=Message.Role.ASSISTANT, content="", turn=state.turn, step=state.step
+    )
+    call = ProposedCall(
+        call_id=f"confirm_{state.turn}", name=CONFIRM_CHECKOUT.name, arguments={"quote_call_id": str(quote.pk)}
+    )
+    outcome = run_tool(CONFIRM_CHECKOUT, actor=actor, arguments=call.arguments)
+    state.executed += 1
+    row = _call_row(
+        actor,
+        call.name,
+        call.arguments,
+        outcome,
+        source=ToolCall.Source.CHAT,
+        conversation_id=state.conversation.pk,
+        message_id=proposing.pk,
+        position=0,
+        call_id=call.call_id,
+    )
+    repositories.tool_call_insert(**row)
+    state.stored_calls += 1
+    shown.append(_public_call(row))
+    history.append(HistoryItem(role="assistant", calls=(call,)))
+    history.append(_tool_item(call.call_id, call.name, call.arguments, _public_payload(row)))
 
 
 def _ask(provider, actor, history, specs, conversation) -> ProviderStep:

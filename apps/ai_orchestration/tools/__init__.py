@@ -4,7 +4,7 @@
 not landed contributes no module here (no stubs).
 """
 
-from apps.ai_orchestration.tools import assessment, catalog, commerce, labs, learning
+from apps.ai_orchestration.tools import assessment, catalog, commerce, labs, learning, orders
 from apps.ai_orchestration.tools.registry import (
     Tool,
     ToolArguments,
@@ -14,6 +14,8 @@ from apps.ai_orchestration.tools.registry import (
     validate_arguments,
 )
 
-REGISTRY = ToolRegistry([*catalog.TOOLS, *learning.TOOLS, *assessment.TOOLS, *labs.TOOLS, *commerce.TOOLS])
+REGISTRY = ToolRegistry(
+    [*catalog.TOOLS, *learning.TOOLS, *assessment.TOOLS, *labs.TOOLS, *commerce.TOOLS, *orders.TOOLS]
+)
 
 __all__ = ["REGISTRY", "Tool", "ToolArguments", "ToolOutcome", "ToolRegistry", "run_tool", "validate_arguments"]

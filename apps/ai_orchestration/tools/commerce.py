@@ -1,6 +1,5 @@
-"""Cart tools: view the cart, add or remove a paid course. Paying is not a
-tool: an order needs a payment token from the client's checkout, never from a
-conversation."""
+"""Cart tools: view the cart, add or remove a paid course. Paying is in
+``orders`` (a quote, then the user's own confirmation)."""
 
 from __future__ import annotations
 

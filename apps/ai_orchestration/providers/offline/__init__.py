@@ -1,78 +1,72 @@
 """The offline provider: no network, deterministic.
 
-It maps everyday phrasings to ONE tool call per step ("find beginner python
-courses" -> ``search_courses(q="python", level="beginner")``), then turns the
-tool's result into a reply. Names are resolved against what the user may see,
-read through the domain services (``sources``): course titles fuzzily and
-case-insensitively (typos tolerated), lab names likewise. Days and times are
-read in the user's time zone. "it", "the first one", "book it at 10:00" refer
-to the results stored in earlier turns of the conversation (``memory``).
+It reads a message in three moves: repair typos towards the words it knows
+(intent words and the names the user may see), pick the intents whose cue
+words are present (``language.INTENTS``, most specific first), and fill each
+intent's arguments from the names the message contains (``entities``), the
+days and times it gives, and what the conversation established (``memory``).
+The first intent that can be carried out proposes ONE tool call; after the
+tool ran, the result becomes the reply (``replies``), or one more call where
+the request needs it (a booking that failed asks for the next free slot).
+
+A message without any intent that names something, or says "the second
+one" or "what about Thursday?", continues the previous request. A message
+about nothing the assistant can do is answered honestly, without a tool.
 
 It proposes calls like any provider: the loop validates and runs them with the
-user's own rights, so nothing here can widen what the user may do.
+user's own rights, so nothing here can widen what the user may do. Paying is
+never done here: ``checkout`` only prices the cart and asks for a "confirm"
+that the orchestration service itself checks.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from apps.ai_orchestration.providers.base import (
-    HistoryItem,
-    ProposedCall,
-    ProviderRequest,
-    ProviderStep,
-)
+from apps.ai_orchestration.providers.base import HistoryItem, ProposedCall, ProviderRequest, ProviderStep
 from apps.ai_orchestration.providers.offline import language
-from apps.ai_orchestration.providers.offline.language import Utterance
-from apps.ai_orchestration.providers.offline.memory import Memory
-from apps.ai_orchestration.providers.offline.replies import HELP, Formatter
-from apps.ai_orchestration.providers.offline.sources import CourseName, ServiceSources
+from apps.ai_orchestration.providers.offline.entities import Entity, Match, Sources
+from apps.ai_orchestration.providers.offline.language import STOPWORDS, Utterance
+from apps.ai_orchestration.providers.offline.memory import Memory, instant
+from apps.ai_orchestration.providers.offline.replies import HELP, OFF_TOPIC, THANKS, Formatter
 
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-
-# Words that say what to do, never which course: dropped before matching names.
-INTENT_WORDS = frozenset(
-    language.words_of(
-        """
-    enroll enrolled enrollment enrollments register registered join signup sign waitlist waitlisted put
-    add cart basket buy purchase remove delete get take taking start starting
-    progress doing completed complete percent far much many lessons lesson done
-    grade grades score scores marks results result did
-    details detail describe tell info information outline syllabus know learn
-    find search look show list recommend suggest see view check give
-    cancel cancelled drop unenroll withdraw leave quit
-    book booking bookings booked reserve reservation reservations
-    available availability open slots slot openings
-    today tonight tomorrow week weekend next
-    mine status price cost costs
-    right away now asap go ahead yes sure thanks
-    """
-    )
-)
-LEVELS = ("beginner", "intermediate", "advanced")
-SOFT = frozenset({*LEVELS, "free", "paid"})
-PRONOUNS = frozenset({"it", "that", "this", "same", "there", "one"})
-LAB_NOISE = frozenset({"lab", "labs", "the", "room", "studio", "virtual", "physical"})
-
-MATCH_THRESHOLD = 0.62
-AMBIGUITY_MARGIN = 0.05
-
-
-@dataclass(frozen=True)
-class CourseRef:
-    kind: str  # course | ambiguous | unknown | none
-    course: dict | None = None
-    candidates: tuple[CourseName, ...] = ()
-    text: str = ""
+PRONOUNS = frozenset(["it", "that", "this", "same", "there", "one", "them"])
+# A follow-up without an intent of its own continues the previous request
+# (the one that led to the tools that ran); choosing from the list it showed
+# continues it as the natural next action.
+LEADS_TO = {
+    "search": {"search_courses"},
+    "details": {"get_course", "get_lab"},
+    "enroll": {"enroll", "search_courses"},
+    "grades": {"my_grades", "search_courses"},
+    "progress": {"my_progress", "search_courses"},
+    "availability": {"lab_availability"},
+    "book": {"book_lab", "lab_availability"},
+    "cancel": {"my_bookings", "my_enrollments"},
+    "list_labs": {"list_labs"},
+    "add_to_cart": {"add_to_cart", "search_courses"},
+    "remove_from_cart": {"remove_from_cart", "view_cart"},
+    "view_cart": {"view_cart"},
+}
+CHOOSING = {"search": "details", "availability": "book", "list_labs": "availability"}
+# What to ask when an intent was clear but what it is about was not.
+ASK_COURSE = "Which course do you mean? Tell me its title, or say “find python courses” first."
+QUESTIONS = {
+    "book": "Which lab would you like to book, and when? Say “which labs are there?” to see them.",
+    "availability": "Which lab? Say “which labs are there?” to see them.",
+} | dict.fromkeys(("enroll", "grades", "progress", "add_to_cart", "remove_from_cart"), ASK_COURSE)
+# What a request says besides its intent: never part of a search query.
+NOT_A_TOPIC = language.KEYWORDS | STOPWORDS | {"good", "best", "new", "online", "stuff", "anything", "something"}
+BOOKING_FAILURES = ("invalid_slot", "slot_full")
 
 
 class OfflineProvider:
     name = "offline"
 
-    def __init__(self, sources_factory=ServiceSources):
+    def __init__(self, sources_factory=Sources):
         self.sources_factory = sources_factory
 
     def next_step(self, request: ProviderRequest) -> ProviderStep:
@@ -80,430 +74,331 @@ class OfflineProvider:
         starts = [index for index, item in enumerate(history) if item.role == "user"]
         if not starts:
             return ProviderStep(reply=HELP)
-        start = starts[-1]
-        turn = _Turn(request, Utterance.parse(history[start].content), history[:start], self.sources_factory)
-        done = [item for item in history[start + 1 :] if item.role == "tool"]
-        if done:
-            return turn.follow_up(done)
-        return turn.plan()
+        turn = _Turn(request, history[starts[-1]].content, history[: starts[-1]], self.sources_factory)
+        done = [item for item in history[starts[-1] + 1 :] if item.role == "tool"]
+        return turn.follow_up(done) if done else turn.plan()
 
 
 class _Turn:
     """Understanding one user message, with what the conversation knows."""
 
-    def __init__(self, request: ProviderRequest, utterance: Utterance, earlier: list[HistoryItem], sources_factory):
-        self.request = request
-        self.u = utterance
+    def __init__(self, request: ProviderRequest, message: str, earlier: list[HistoryItem], sources_factory):
         self.offered = {tool.name for tool in request.tools}
         self.zone = ZoneInfo(getattr(request.actor, "timezone", "") or "UTC")
         self.today = request.now.astimezone(self.zone).date()
         self.memory = Memory.from_history(earlier)
         self.sources = sources_factory(request.actor)
-        self.formatter = Formatter(self.zone, self._lab_names)
-        self._call_number = sum(len(item.calls) for item in request.history if item.role == "assistant")
+        self.labs_offered = bool(self.offered & {"lab_availability", "book_lab", "list_labs", "get_lab"})
+        self.vocabulary = self.sources.courses.vocabulary | (
+            self.sources.labs.vocabulary if self.labs_offered else frozenset()
+        )
+        self.u = Utterance.parse(message, self.vocabulary)
+        self.formatter = Formatter(self.zone, self._lab_name)
+        self._calls = sum(len(item.calls) for item in request.history if item.role == "assistant")
 
-    # --- output -------------------------------------------------------------------
+    # --- output ---------------------------------------------------------------------
     def call(self, tool: str, **arguments) -> ProviderStep:
         if tool not in self.offered:
             return ProviderStep(reply=f"Sorry, I cannot do that here ({tool.replace('_', ' ')} is not available).")
+        self._calls += 1
         arguments = {key: value for key, value in arguments.items() if value is not None}
-        self._call_number += 1
-        return ProviderStep(calls=(ProposedCall(call_id=f"call_{self._call_number}", name=tool, arguments=arguments),))
+        return ProviderStep(calls=(ProposedCall(call_id=f"call_{self._calls}", name=tool, arguments=arguments),))
 
     @staticmethod
     def say(text: str) -> ProviderStep:
         return ProviderStep(reply=text)
 
-    def _lab_names(self) -> dict[str, str]:
-        return {lab.id: lab.name for lab in self.sources.labs()} if self._labs_offered() else {}
+    def _lab_name(self, lab_id: str) -> str:
+        return next((lab.name for lab in self.sources.labs.entities if lab.id == lab_id), "The lab")
 
-    def _labs_offered(self) -> bool:
-        return bool(self.offered & {"lab_availability", "book_lab", "list_labs", "get_lab"})
-
-    # --- the second step ----------------------------------------------------------------
-    def follow_up(self, done: list[HistoryItem]) -> ProviderStep:
-        """After a tool ran: chain one more call where the request needs it
-        (cancel "my booking" = list bookings, then cancel the one meant),
-        otherwise reply."""
-        last = done[-1]
-        if last.ok and last.tool == "my_bookings" and self._is_cancel() and not self._cancel_target_is_course():
-            return self._pick_booking_to_cancel(last)
-        if last.ok and last.tool == "my_enrollments" and self._is_cancel() and self._cancel_target_is_course():
-            return self._pick_enrollment_to_cancel(last)
-        return self.say(self.formatter.compose(done))
-
-    # --- the first step: what is being asked? --------------------------------------------
+    # --- the first step: what is asked? -----------------------------------------------
     def plan(self) -> ProviderStep:
-        u = self.u
-        if not u.raw:
-            return self.say(HELP)
-        if self._is_cancel():
-            return self._cancel()
-        if u.has("book", "reserve") and not u.has("bookings", "reservations"):
-            return self._book()
-        if self._is_availability():
+        intents = self.u.intents()
+        for intent in intents:
+            step = getattr(self, f"_{intent}")()
+            if step is not None:
+                return step
+        step = self._continued(intents)
+        if step is not None:
+            return step
+        return self.say(next((QUESTIONS[intent] for intent in intents if intent in QUESTIONS), OFF_TOPIC))
+
+    def _continued(self, intents: list[str]) -> ProviderStep | None:
+        """A follow-up ("the second one", "what about Thursday?", a bare
+        name): the previous request again, with what this message adds."""
+        previous = [
+            intent
+            for intent in Utterance.parse(self.memory.last_message, self.vocabulary).intents()
+            if self.memory.last_tool in LEADS_TO.get(intent, ()) and intent not in intents
+        ]
+        choosing = self._ordinal() is not None
+        if previous and (choosing or self._has_pronoun() or self._day() is not None):
+            step = getattr(self, f"_{CHOOSING.get(previous[0], previous[0]) if choosing else previous[0]}")()
+            if step is not None:
+                return step
+        course = self._course_match()
+        if course and course.entity:
+            return self.call("get_course", course_id=course.entity.id)
+        if self._lab_match() is not None:
             return self._availability()
-        if u.has("cart", "basket") and u.has("remove", "delete"):
-            return self._cart_change("remove_from_cart")
-        if (u.has("cart", "basket") and u.has("add", "put")) or u.has("buy", "purchase"):
-            return self._cart_change("add_to_cart")
-        if u.has("cart", "basket"):
-            return self.call("view_cart")
-        if self._is_enroll():
-            return self._enroll()
-        if u.has("grade", "grades", "score", "scores", "marks") or u.phrase("how did i do", "test results"):
-            return self._course_tool("my_grades", "grades")
-        if u.has("progress", "percent") or u.phrase(
-            "how am i doing",
-            "how far",
-            "how much of",
-            "lessons left",
-            "how many lessons",
-            "have i done",
-            "have i completed",
-        ):
-            return self._progress()
-        if self._is_my_enrollments():
-            return self._my_enrollments()
-        if u.has("bookings", "reservations", "booked") or u.phrase("my booking", "my reservation"):
-            return self.call("my_bookings")
-        if u.has("labs") or u.phrase("which lab", "what lab", "list lab"):
-            return self.call("list_labs")
-        if self._is_details():
-            return self._details()
-        if self._is_search():
-            return self._search()
-        # A bare name: a course, or a lab.
-        ref = self._course_ref(allow_memory=False)
-        if ref.kind == "course":
-            return self.call("get_course", course_id=ref.course["id"])
-        if self._lab_mentioned() is not None:
-            return self._availability()
-        if self.memory.lab and language.parse_day(u, self.today) is not None:
-            return self._availability()  # "what about Thursday?"
-        return self.say(HELP)
-
-    # --- intents ------------------------------------------------------------------------------
-    def _is_cancel(self) -> bool:
-        return self.u.has("cancel", "unbook") or self.u.phrase(
-            "drop my", "drop out", "unenroll", "withdraw from", "call off"
-        )
-
-    def _cancel_target_is_course(self) -> bool:
-        u = self.u
-        if u.has("booking", "bookings", "reservation", "reservations", "slot", "lab", "booked"):
-            return False
-        if u.has("enrollment", "enrollments", "course", "courses", "class", "enrolled") or u.phrase(
-            "drop", "unenroll", "withdraw"
-        ):
-            return True
-        if self._course_ref(allow_memory=False).kind == "course":
-            return True
-        return self.memory.last_kind in ("course", "enrollment")
-
-    def _is_availability(self) -> bool:
-        u = self.u
-        asks = u.has("available", "availability", "free", "open", "slots", "slot", "openings") or u.phrase(
-            "when can i", "when is", "when's"
-        )
-        return asks and (u.has("lab") or self._lab_mentioned() is not None)
-
-    def _is_enroll(self) -> bool:
-        u = self.u
-        return u.has("enroll", "register", "join", "signup", "waitlist") or u.phrase(
-            "sign me up",
-            "sign up",
-            "take the course",
-            "want to take",
-            "like to take",
-            "can i take",
-            "could i take",
-            "let me take",
-            "start the course",
-        )
-
-    def _is_my_enrollments(self) -> bool:
-        u = self.u
-        if u.has("completed", "finished") and u.has("courses", "classes"):
-            return True
-        return u.has("enrolled", "enrollments", "enrollment", "waitlisted") or u.phrase(
-            "my courses", "my classes", "am i taking", "i'm taking", "im taking", "signed up for", "registered for"
-        )
-
-    def _is_details(self) -> bool:
-        u = self.u
-        return u.has("details", "detail", "describe", "outline", "syllabus", "info", "information") or u.phrase(
-            "tell me about", "tell me more", "more about", "what is", "what's", "how much is", "how much does"
-        )
-
-    def _is_search(self) -> bool:
-        u = self.u
-        return (
-            u.has("find", "search", "look", "show", "list", "recommend", "suggest", "courses", "course", "any")
-            or u.has(*LEVELS)
-            or u.has("free", "paid")
-        )
-
-    # --- courses ------------------------------------------------------------------------------
-    def _topic_words(self) -> list[str]:
-        """The words that may name a course: no intent words, days, times,
-        ids or filler. Numbers of three digits stay ("Data Science 101")."""
-        text = _UUID.sub(" ", self.u.original.lower())
-        text = language.strip_times_and_dates(text)
-        words = []
-        for raw in language.tokens(text):
-            word = language.canonical(raw)
-            if raw in language.STOPWORDS or word in INTENT_WORDS or raw in language.ORDINALS:
-                continue
-            if word in language.WEEKDAYS or raw in language.MONTHS:
-                continue
-            if raw.isdigit() and len(raw) != 3:
-                continue
-            words.append(word if word in SOFT else raw)
-        return words
-
-    def _has_pronoun(self) -> bool:
-        return any(token in PRONOUNS for token in self.u.raw)
-
-    def _course_ref(self, *, allow_memory: bool = True) -> CourseRef:
-        found = _UUID.search(self.u.original.lower())
-        if found:
-            return CourseRef(kind="course", course={"id": found.group(0), "title": ""})
-        ordinal = language.parse_ordinal(self.u)
-        courses = self.memory.courses if allow_memory else []
-        if ordinal is not None and -len(courses) <= ordinal < len(courses):
-            return CourseRef(kind="course", course=self.memory.courses[ordinal])
-        words = self._topic_words()
-        content = [word for word in words if word not in SOFT]
-        if content:
-            ref = self._match_course(words)
-            if ref.kind != "none":
-                return ref
-            if not (allow_memory and self._has_pronoun() and self.memory.course):
-                return CourseRef(kind="unknown", text=" ".join(content))
-        if allow_memory and self.memory.course:
-            return CourseRef(kind="course", course=self.memory.course)
-        if allow_memory and len(self.memory.courses) > 1:
-            return CourseRef(kind="ambiguous", candidates=())
-        return CourseRef(kind="none")
-
-    def _match_course(self, words: list[str]) -> CourseRef:
-        candidates = {course.id: course for course in self.sources.courses()}
-        if not self.sources.courses_complete:
-            query = " ".join(word for word in words if word not in SOFT)
-            candidates.update({course.id: course for course in self.sources.courses_matching(query)})
-        if not candidates:
-            return CourseRef(kind="none")
-        phrase = " ".join(words)
-        scored = []
-        for course in candidates.values():
-            title_words = language.content_tokens(course.title)
-            score = max(
-                language.name_score(words, title_words, soft=SOFT),
-                language.name_score(words, language.content_tokens(course.slug), soft=SOFT),
-            )
-            if phrase == " ".join(title_words):
-                score = 1.5  # said the exact title
-            if course.level in words:
-                score += 0.1
-            if ("free" in words and course.is_free) or ("paid" in words and not course.is_free):
-                score += 0.05
-            scored.append((score, course.title.lower(), course))
-        scored.sort(key=lambda entry: (-entry[0], entry[1]))
-        best_score, _, best = scored[0]
-        if best_score < MATCH_THRESHOLD:
-            return CourseRef(kind="none")
-        rivals = tuple(course for score, _, course in scored if score >= best_score - AMBIGUITY_MARGIN)
-        if len(rivals) > 1:
-            return CourseRef(kind="ambiguous", candidates=rivals, text=" ".join(w for w in words if w not in SOFT))
-        return CourseRef(kind="course", course={"id": best.id, "title": best.title})
-
-    def _unresolved(self, ref: CourseRef, what: str) -> ProviderStep:
-        if ref.kind == "ambiguous" and ref.text:
-            return self.call("search_courses", q=ref.text)
-        if ref.kind == "unknown":
-            return self.call("search_courses", q=self._query_text(ref.text.split()))
-        if ref.kind == "ambiguous":
-            return self.say(f"Which course do you mean for {what}? Say “the first one”, or its title.")
-        return self.say(f"Which course do you mean for {what}? Tell me its title, e.g. “{what} in Python Basics”.")
-
-    def _course_tool(self, tool: str, what: str, **extra) -> ProviderStep:
-        ref = self._course_ref()
-        if ref.kind != "course":
-            return self._unresolved(ref, what)
-        return self.call(tool, course_id=ref.course["id"], **extra)
-
-    def _enroll(self) -> ProviderStep:
-        waitlist = True if self.u.has("waitlist") else None
-        return self._course_tool("enroll", "enrolling", waitlist=waitlist)
-
-    def _progress(self) -> ProviderStep:
-        found = _UUID.search(self.u.original.lower())
-        if found and self.u.has("enrollment"):
-            return self.call("my_progress", enrollment_id=found.group(0))
-        return self._course_tool("my_progress", "progress")
-
-    def _details(self) -> ProviderStep:
-        ref = self._course_ref()
-        if ref.kind == "course":
-            return self.call("get_course", course_id=ref.course["id"])
-        lab = self._lab_mentioned()
-        if lab is not None:
-            return self.call("get_lab", lab_id=lab["id"])
-        return self._unresolved(ref, "details")
-
-    def _my_enrollments(self) -> ProviderStep:
-        u = self.u
-        status = None
-        if u.has("completed") or u.phrase("finished"):
-            status = "completed"
-        elif u.has("waitlisted", "waitlist"):
-            status = "waitlisted"
-        elif u.has("cancelled"):
-            status = "cancelled"
-        elif u.phrase("active", "current", "currently"):
-            status = "active"
-        return self.call("my_enrollments", status=status)
-
-    def _cart_change(self, tool: str) -> ProviderStep:
-        ref = self._course_ref()
-        if ref.kind != "course":
-            return self._unresolved(ref, "your cart")
-        return self.call(tool, course_id=ref.course["id"])
-
-    def _vocabulary(self) -> set[str]:
-        return {word for course in self.sources.courses() for word in language.content_tokens(course.title)}
-
-    def _query_text(self, words: list[str]) -> str | None:
-        cleaned = [word for word in words if word not in SOFT and word not in ("good", "best", "new", "online")]
-        if not cleaned:
-            return None
-        return " ".join(language.correct_words(cleaned, self._vocabulary()))
-
-    def _search(self) -> ProviderStep:
-        u = self.u
-        level = next((level for level in LEVELS if level in u.words), None)
-        is_free = None
-        if u.phrase("not free") or u.has("paid"):
-            is_free = False
-        elif u.has("free"):
-            is_free = True
-        return self.call("search_courses", q=self._query_text(self._topic_words()), level=level, is_free=is_free)
-
-    # --- labs -----------------------------------------------------------------------------------
-    def _lab_mentioned(self) -> dict | None:
-        if not self._labs_offered():
-            return None
-        best, best_score = None, 0.0
-        for lab in self.sources.labs():
-            names = language.tokens(f"{lab.name} {lab.slug.replace('-', ' ')}")
-            distinctive = sorted({word for word in names if word not in LAB_NOISE})
-            if not distinctive:
-                continue
-            hits = sum(
-                1
-                for word in distinctive
-                if any(language._similar(token, word) >= 0.8 for token in self.u.raw if token not in LAB_NOISE)
-            )
-            score = hits / len(distinctive)
-            if score > best_score:
-                best, best_score = lab, score
-        if best is None:
-            return None
-        return {"id": best.id, "name": best.name}
-
-    def _lab_ref(self) -> dict | None:
-        lab = self._lab_mentioned()
-        if lab is not None:
-            return lab
-        if self.memory.lab is not None:
-            return self.memory.lab
-        labs = self.sources.labs() if self._labs_offered() else []
-        if len(labs) == 1:
-            return {"id": labs[0].id, "name": labs[0].name}
         return None
 
-    def _availability(self) -> ProviderStep:
-        lab = self._lab_ref()
-        if lab is None:
-            return self.say("Which lab? Say “which labs are there?” to see them.")
+    # --- the second step ------------------------------------------------------------------
+    def follow_up(self, done: list[HistoryItem]) -> ProviderStep:
+        last = done[-1]
+        failed = (last.payload.get("error") or {}).get("code")
+        if last.tool == "book_lab" and failed in BOOKING_FAILURES:
+            asked = instant(last.arguments["start"]).astimezone(self.zone).date()
+            return self.call(
+                "lab_availability",
+                lab_id=last.arguments["lab_id"],
+                date_from=asked.isoformat(),
+                date_to=(asked + timedelta(days=6)).isoformat(),
+            )
+        reply = self.formatter.compose(done)
+        if last.ok and last.tool in ("my_bookings", "my_enrollments") and "cancel" in self.u.intents():
+            reply += "\nWhich one should I cancel? Say “the first one”, or name it."
+        return self.say(reply)
+
+    # --- what the message names -------------------------------------------------------------
+    def _ordinal(self) -> int | None:
+        return language.parse_ordinal(self.u)
+
+    def _has_pronoun(self) -> bool:
+        return any(word in PRONOUNS for word in self.u.words)
+
+    def _day(self) -> date | None:
+        return language.parse_day(self.u, self.today)
+
+    def _uuid(self) -> str | None:
+        found = _UUID.search(self.u.original.lower())
+        return found.group(0) if found else None
+
+    def _topic(self) -> list[str]:
+        """The message's words that are not requests, days, times or filler."""
+        text = re.sub(r"\b\d{1,2}([:.h]\d{2})?\s*([ap]\.?m\.?)?\b", " ", self.u.text)
+        return [
+            word
+            for word in language.tokens(text)
+            if word not in NOT_A_TOPIC
+            and word not in language.ORDINALS
+            and word not in language.WEEKDAYS
+            and word not in language.MONTHS
+        ]
+
+    def _course_match(self) -> Match | None:
+        match = self.sources.courses_with(self._topic()).find(self.u.words)
+        if match is None or match.entity is not None:
+            return match
+        # Several courses share the words said: a level or a price may settle it.
+        said = set(self.u.words)
+        narrowed = tuple(
+            course
+            for course in match.entities
+            if (course.level in said or not said & set(language.LEVELS))
+            and not ("free" in said and not course.is_free)
+            and not ("paid" in said and course.is_free)
+        )
+        return Match(entities=narrowed or match.entities, words=match.words)
+
+    def _course(self, *, memory: bool = True) -> dict | str | None:
+        """The course meant: a ``{id, title}``; ``"ask"`` when the message names
+        none and memory cannot tell; or the words to search for."""
+        if self._uuid():
+            return {"id": self._uuid(), "title": ""}
+        ordinal, listed = self._ordinal(), self.memory.courses
+        if ordinal is not None and memory and -len(listed) <= ordinal < len(listed):
+            return listed[ordinal]
+        match = self._course_match()
+        if match is not None:
+            return match.entity.ref() if match.entity else " ".join(match.words)
+        topic = self._topic()
+        if memory and self.memory.course and (self._has_pronoun() or not topic):
+            return self.memory.course
+        return " ".join(topic) if topic else "ask"
+
+    def _course_tool(self, tool: str, **extra) -> ProviderStep | None:
+        course = self._course()
+        if isinstance(course, dict):
+            return self.call(tool, course_id=course["id"], **extra)
+        return None if course == "ask" else self.call("search_courses", q=course)
+
+    def _lab_match(self) -> Entity | None:
+        if not self.labs_offered:
+            return None
+        match = self.sources.labs.find(self.u.words)
+        return match.entity if match else None
+
+    def _lab(self) -> dict | None:
+        lab = self._lab_match()
+        if lab is not None:
+            return lab.ref()
+        if self.memory.lab is not None:
+            return self.memory.lab
+        labs = self.sources.labs.entities if self.labs_offered else []
+        return labs[0].ref() if len(labs) == 1 else None
+
+    # --- intents: each answers a step, or None when the message is not for it ------------------
+    def _confirm(self) -> ProviderStep:
+        # A confirmation that pays never reaches a provider: the service runs it.
+        return self.say("There is nothing waiting for your confirmation. Say “checkout” to pay for your cart.")
+
+    def _checkout(self) -> ProviderStep:
+        return self.call("checkout")
+
+    def _remove_from_cart(self) -> ProviderStep | None:
+        return self._course_tool("remove_from_cart")
+
+    def _add_to_cart(self) -> ProviderStep | None:
+        return self._course_tool("add_to_cart")
+
+    def _view_cart(self) -> ProviderStep:
+        return self.call("view_cart")
+
+    def _orders(self) -> ProviderStep:
+        return self.call("my_orders")
+
+    def _enroll(self) -> ProviderStep | None:
+        return self._course_tool("enroll", waitlist=True if self.u.has("waitlist") else None)
+
+    def _grades(self) -> ProviderStep | None:
+        return self._course_tool("my_grades")
+
+    def _progress(self) -> ProviderStep | None:
+        if self._uuid() and self.u.has("enrollment"):
+            return self.call("my_progress", enrollment_id=self._uuid())
+        return self._course_tool("my_progress")
+
+    def _my_enrollments(self) -> ProviderStep:
+        statuses = {"completed": "completed", "finished": "completed", "waitlisted": "waitlisted"}
+        statuses |= {"cancelled": "cancelled", "active": "active", "current": "active", "currently": "active"}
+        status = next((statuses[word] for word in self.u.words if word in statuses), None)
+        return self.call("my_enrollments", status=status)
+
+    def _my_bookings(self) -> ProviderStep:
+        return self.call("my_bookings")
+
+    def _list_labs(self) -> ProviderStep:
+        return self.call("list_labs")
+
+    def _details(self) -> ProviderStep | None:
+        if self._has_pronoun() and self.memory.last_kind == "lab" and self.memory.lab:
+            return self.call("get_lab", lab_id=self.memory.lab["id"])
+        lab = self._lab_match()
+        if lab is not None and self.u.has("lab", "labs", "room"):
+            return self.call("get_lab", lab_id=lab.id)
+        course = self._course()
+        if isinstance(course, dict):
+            return self.call("get_course", course_id=course["id"])
+        if lab is not None:
+            return self.call("get_lab", lab_id=lab.id)
+        return None
+
+    def _search(self) -> ProviderStep | None:
+        u = self.u
+        topic = self._topic()
+        level = next((level for level in language.LEVELS if level in u.words), None)
+        is_free = False if u.has("paid", "not free") else (True if u.has("free") else None)
+        asks_for_courses = u.has("course", "courses", "class", "classes", "learn", "teach", "something")
+        known = any(word in self.sources.courses.vocabulary for word in topic)
+        if not (known or asks_for_courses or level):
+            return None  # "search for cheap flights" is not a catalogue question
+        return self.call("search_courses", q=" ".join(topic) or None, level=level, is_free=is_free)
+
+    def _thanks(self) -> ProviderStep:
+        return self.say(THANKS)
+
+    def _greeting(self) -> ProviderStep:
+        return self.say(HELP)
+
+    # --- labs ---------------------------------------------------------------------------------------
+    def _availability(self) -> ProviderStep | None:  # None: not about a lab
+        lab = self._lab()
+        if lab is None or (self._lab_match() is None and self.u.has("course", "courses")):
+            return None
         first, last = language.parse_window(self.u, self.today)
         return self.call("lab_availability", lab_id=lab["id"], date_from=first.isoformat(), date_to=last.isoformat())
 
-    def _book(self) -> ProviderStep:
+    def _book(self) -> ProviderStep | None:
         moment = language.parse_time(self.u.original)
-        ordinal = language.parse_ordinal(self.u)
-        if moment is None and ordinal is not None and self.memory.slots and self.memory.lab:
-            slots = self.memory.slots
+        ordinal, slots = self._ordinal(), self.memory.slots
+        if moment is None and ordinal is not None and slots and self.memory.lab:
             if -len(slots) <= ordinal < len(slots):
                 return self.call("book_lab", lab_id=self.memory.lab["id"], start=slots[ordinal]["start"])
             return self.say(f"There were only {len(slots)} free slot(s) to choose from.")
-        lab = self._lab_ref()
+        if moment is None and self.memory.suggested and self.memory.lab:
+            return self.call("book_lab", lab_id=self.memory.lab["id"], start=self.memory.suggested["start"])
+        lab = self._lab()
+        if self.u.has("same time") and self.memory.booking:
+            return self._same_time_again(lab)
         if lab is None:
-            return self.say("Which lab would you like to book? Say “which labs are there?” to see them.")
+            return None
         if moment is None:
             return self.say("At what time? For example “book it at 10:00 on Friday”.")
-        day = language.parse_day(self.u, self.today) or self._remembered_day(lab) or self.today
-        start = language.local_datetime(day, moment, self.zone).astimezone(UTC)
+        remembered = self.memory.day if self.memory.lab and self.memory.lab["id"] == lab["id"] else None
+        day = self._day() or remembered or self.today
+        start = datetime.combine(day, moment, tzinfo=self.zone).astimezone(UTC)
         return self.call("book_lab", lab_id=lab["id"], start=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
-    def _remembered_day(self, lab: dict) -> date | None:
-        if self.memory.lab and self.memory.lab["id"] == lab["id"]:
-            return self.memory.day
-        return None
+    def _same_time_again(self, lab: dict | None) -> ProviderStep:
+        """ "same time next week / tomorrow / on Friday": the last booking's local time."""
+        booked = instant(self.memory.booking["start"]).astimezone(self.zone)
+        day = self._day() or (booked.date() + timedelta(days=7) if self.u.has("week") else booked.date())
+        start = datetime.combine(day, booked.time(), tzinfo=self.zone).astimezone(UTC)
+        lab_id = lab["id"] if self._lab_match() else self.memory.booking["lab"]["id"]
+        return self.call("book_lab", lab_id=lab_id, start=start.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     # --- cancelling -------------------------------------------------------------------------------
     def _cancel(self) -> ProviderStep:
-        if self._cancel_target_is_course():
+        u = self.u
+        if self.memory.last_tool == "checkout":
+            return self.say("OK, I will not place that order; nothing was charged.")
+        if u.has("booking", "bookings", "reservation", "reservations", "slot", "lab", "booked"):
+            return self._cancel_booking()
+        if u.has("enrollment", "enrollments", "course", "class", "enrolled", "unenroll", "withdraw", "drop out"):
             return self._cancel_enrollment()
-        found = _UUID.search(self.u.original.lower())
-        if found:
-            return self.call("cancel_booking", booking_id=found.group(0))
-        ordinal = language.parse_ordinal(self.u)
-        if (
-            ordinal is not None
-            and self.memory.bookings
-            and -len(self.memory.bookings) <= ordinal < len(self.memory.bookings)
-        ):
-            return self.call("cancel_booking", booking_id=self.memory.bookings[ordinal]["id"])
-        if self.memory.booking is not None and (self._has_pronoun() or self.memory.last_kind == "booking"):
-            return self.call("cancel_booking", booking_id=self.memory.booking["id"])
-        return self.call("my_bookings", upcoming=True)
+        if self._lab_match() is not None:
+            return self._cancel_booking()
+        if isinstance(self._course(memory=False), dict):
+            return self._cancel_enrollment()
+        if self.memory.last_kind == "cart" and self.memory.course:
+            return self.call("remove_from_cart", course_id=self.memory.course["id"])
+        if self.memory.last_kind in ("course", "enrollment"):
+            return self._cancel_enrollment()
+        return self._cancel_booking()
 
-    def _pick_booking_to_cancel(self, listing: HistoryItem) -> ProviderStep:
-        rows = [row for row in listing.result.get("results", []) if row.get("status") == "active"]
-        lab = self._lab_mentioned()
-        if lab is not None:
-            rows = [row for row in rows if row["lab"]["id"] == lab["id"]]
-        day = language.parse_day(self.u, self.today)
-        if day is not None:
-            rows = [row for row in rows if self._local_day(row["start"]) == day]
+    def _cancel_booking(self) -> ProviderStep:
+        if self._uuid():
+            return self.call("cancel_booking", booking_id=self._uuid())
+        ordinal, listed = self._ordinal(), self.memory.bookings
+        if ordinal is not None and -len(listed) <= ordinal < len(listed):
+            return self.call("cancel_booking", booking_id=listed[ordinal]["id"])
+        if self.memory.booking and self._has_pronoun() and self.memory.booking.get("status") != "cancelled":
+            return self.call("cancel_booking", booking_id=self.memory.booking["id"])
+        rows = self.sources.bookings()
+        lab, day = self._lab_match(), self._day()
+        rows = [row for row in rows if lab is None or row["lab_id"] == lab.id]
+        rows = [row for row in rows if day is None or row["start"].astimezone(self.zone).date() == day]
         if len(rows) == 1:
             return self.call("cancel_booking", booking_id=rows[0]["id"])
         if not rows:
             return self.say("I found no upcoming booking like that to cancel.")
-        return self.say(
-            self.formatter.ok_my_bookings(listing) + "\nWhich one should I cancel? Say “cancel the first one”."
-        )
-
-    def _local_day(self, value: str) -> date:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(self.zone).date()
+        return self.call("my_bookings", upcoming=True)
 
     def _cancel_enrollment(self) -> ProviderStep:
-        found = _UUID.search(self.u.original.lower())
-        if found and self.u.has("enrollment"):
-            return self.call("cancel_enrollment", enrollment_id=found.group(0))
-        return self.call("my_enrollments", status="active")
-
-    def _pick_enrollment_to_cancel(self, listing: HistoryItem) -> ProviderStep:
-        rows = [row for row in listing.result.get("results", []) if row.get("status") in ("active", "waitlisted")]
-        ref = self._course_ref()
-        if ref.kind == "course":
-            rows = [row for row in rows if row["course"]["id"] == ref.course["id"]]
+        if self._uuid() and self.u.has("enrollment"):
+            return self.call("cancel_enrollment", enrollment_id=self._uuid())
+        ordinal, listed = self._ordinal(), self.memory.enrollments
+        if ordinal is not None and -len(listed) <= ordinal < len(listed):
+            return self.call("cancel_enrollment", enrollment_id=listed[ordinal]["id"])
+        rows = self.sources.enrollments()
+        course = self._course()
+        if isinstance(course, dict):
+            rows = [row for row in rows if row["course_id"] == course["id"]]
+            if not rows:
+                return self.say("You are not enrolled in that course, so there is nothing to cancel.")
         if len(rows) == 1:
             return self.call("cancel_enrollment", enrollment_id=rows[0]["id"])
         if not rows:
-            return self.say("I found no active enrollment like that to cancel.")
-        return self.say(
-            self.formatter.ok_my_enrollments(listing) + "\nWhich one should I cancel? Tell me the course title."
-        )
+            return self.say("You have no active enrollment to cancel.")
+        return self.call("my_enrollments", status="active")

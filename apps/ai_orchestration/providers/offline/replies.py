@@ -1,83 +1,115 @@
 """Plain-language replies built from tool results (offline provider).
 
-Times are shown in the user's time zone; the stored results stay UTC."""
+An error reply is written once from the error's code and details; the
+service's own message is used only for a code this module does not know,
+and then alone. Times are shown in the user's time zone; results stay UTC.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apps.ai_orchestration.providers.base import HistoryItem
+from apps.ai_orchestration.providers.offline.memory import instant
 
-HELP = (
-    "I can help with courses, labs and your cart. Try:\n"
-    "- “find beginner python courses” or “free data science courses”\n"
-    "- “tell me about Python Basics”, “enroll me in it”, “put me on the waitlist”\n"
+EXAMPLES = (
+    "- “find beginner python courses”, “tell me about Python Basics”, “enroll me in it”\n"
     "- “my courses”, “how am I doing in Python Basics?”, “my grades in Python Basics”\n"
     "- “when is the robotics lab free on Friday?”, “book it at 10:00”, “cancel my booking”\n"
-    "- “add it to my cart”, “what's in my cart?”"
+    "- “add it to my cart”, “what's in my cart?”, “checkout”, “my orders”"
 )
-
+HELP = "I can help with courses, enrollments, labs, your cart and orders. Try:\n" + EXAMPLES
+OFF_TOPIC = (
+    "I can only help with Delta Labs: courses, enrollments, progress and grades, labs, your cart and orders. "
+    "I can't answer that. Try:\n" + EXAMPLES
+)
+THANKS = "You're welcome. Anything else about your courses, labs or cart?"
 LIST_LIMIT = 8
 
-# Friendlier words for errors the learner can act on.
-ERROR_HINTS = {
-    "payment_required": "It is a paid course: say “add it to my cart” to buy it.",
-    "course_full": "It is full: say “put me on the waitlist” to join the waitlist.",
-    "slot_full": "That slot is fully booked: ask me when the lab is free to pick another.",
-    "invalid_slot": "That is not a bookable slot: ask me when the lab is free to see the slots.",
-    "booking_conflict": "You already have a booking at that time.",
-    "booking_limit_reached": "You have the maximum number of upcoming bookings; cancel one first.",
-    "required_course_missing": "This lab needs you to be enrolled in its course first.",
-    "not_found": "I could not find that (or it is not yours).",
-    "permission_denied": "You are not allowed to do that.",
-    "validation_error": "Something in the request was not valid.",
+
+# code -> the reply for it (details are read where they add something).
+ERROR_REPLIES: dict[str, Callable[[HistoryItem], str]] = {
+    "payment_required": lambda item: "That is a paid course: say “add it to my cart”, then “checkout”, to buy it.",
+    "course_full": lambda item: "That course is full: say “put me on the waitlist” to join its waitlist.",
+    "already_enrolled": lambda item: "You are already enrolled in that course.",
+    "already_in_cart": lambda item: "That course is already in your cart. Say “checkout” to buy it.",
+    "course_is_free": lambda item: "That course is free: say “enroll me in it” instead of buying it.",
+    "enrollment_closed": lambda item: "Enrollment for that course is not open right now.",
+    "cart_full": lambda item: "Your cart is full; check out or remove a course first.",
+    "cart_empty": lambda item: "Your cart is empty: add a course first (“add Advanced Python to my cart”).",
+    "cart_changed": lambda item: "Your cart changed since I showed it to you; say “checkout” to see it again.",
+    "payment_declined": lambda item: "The card was declined; nothing was charged and your cart is unchanged.",
+    "payment_provider_error": lambda item: (
+        "The payment service did not answer; nothing was charged. Say “checkout” to try again."
+    ),
+    "payment_method_unavailable": lambda item: (
+        "I can't pay by chat here: there is no card I may use. Check out in the app instead."
+    ),
+    "confirmation_expired": lambda item: "That checkout was not confirmed in time; say “checkout” to start again.",
+    "booking_conflict": lambda item: "You already hold a booking at that time.",
+    "booking_limit_reached": lambda item: "You already have 5 upcoming bookings: cancel one to book another.",
+    "booking_started": lambda item: "That booking has already started, so it can't be cancelled.",
+    "booking_not_active": lambda item: "That booking is already cancelled.",
+    "required_course_missing": lambda item: "This lab is only for learners of its course: enroll in it first.",
+    "not_found": lambda item: "I could not find that (or it is not yours).",
+    "permission_denied": lambda item: "You are not allowed to do that.",
+    "validation_error": lambda item: "I could not read that request; try saying it differently.",
 }
 
 
 class Formatter:
-    def __init__(self, zone: ZoneInfo, lab_names: Callable[[], dict[str, str]]):
+    def __init__(self, zone: ZoneInfo, lab_name: Callable[[str], str]):
         self.zone = zone
-        self._lab_names = lab_names
+        self.lab_name = lab_name
 
-    # --- helpers -----------------------------------------------------------
     def local(self, value: str | None, pattern: str = "%a %d %b %H:%M") -> str:
-        if not value:
-            return "?"
         try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-        return moment.astimezone(self.zone).strftime(pattern)
-
-    def lab_name(self, lab_id: str | None, fallback: str = "the lab") -> str:
-        if not lab_id:
-            return fallback
-        return self._lab_names().get(lab_id, fallback)
+            return instant(value).astimezone(self.zone).strftime(pattern)
+        except (TypeError, ValueError, AttributeError):
+            return value or "?"
 
     @staticmethod
     def price(row: dict) -> str:
-        if row.get("is_free"):
-            return "free"
-        return f"{row.get('price')} {row.get('currency', '')}".strip()
+        return "free" if row.get("is_free") else f"{row.get('price')} {row.get('currency') or ''}".strip()
 
-    # --- composition -----------------------------------------------------------
     def compose(self, items: list[HistoryItem]) -> str:
         """One reply for the tool calls of this turn (the last one speaks)."""
         last = items[-1]
+        if len(items) > 1 and last.tool == "lab_availability" and items[-2].tool == "book_lab" and not items[-2].ok:
+            return self.booking_alternatives(items[-2], last)
         if not last.ok:
             return self.error(last)
         handler = getattr(self, f"ok_{last.tool}", None)
         return handler(last) if handler else "Done."
 
-    def error(self, item: HistoryItem) -> str:
+    @staticmethod
+    def error(item: HistoryItem) -> str:
         error = item.payload.get("error") or {}
-        code = error.get("code", "error")
-        message = error.get("message", "")
-        hint = ERROR_HINTS.get(code, "")
-        text = f"Sorry, that did not work: {message}".rstrip()
-        return f"{text} {hint}".strip() if hint and hint not in text else text
+        known = ERROR_REPLIES.get(error.get("code", ""))
+        return known(item) if known else (error.get("message") or "Sorry, that did not work.")
+
+    def booking_alternatives(self, failed: HistoryItem, availability: HistoryItem) -> str:
+        """Why a slot could not be booked, and the next free one after it."""
+        asked = instant(failed.arguments["start"])
+        name = self.lab_name(failed.arguments.get("lab_id", ""))
+        slots = availability.result.get("slots", []) if availability.ok else []
+        day = asked.astimezone(self.zone).date()
+        that_day = [slot for slot in slots if instant(slot["start"]).astimezone(self.zone).date() == day]
+        code = (failed.payload.get("error") or {}).get("code")
+        when = asked.astimezone(self.zone).strftime("%A %d %B")
+        if code == "slot_full":
+            reason = f"The {self.local(failed.arguments['start'], '%H:%M')} slot on {when} is fully booked."
+        elif code == "invalid_slot" and not that_day:
+            reason = f"{name} is closed on {when}."
+        elif code == "invalid_slot":
+            reason = f"No slot of {name} starts at {self.local(failed.arguments['start'], '%H:%M')} on {when}."
+        else:
+            return self.error(failed)
+        later = [slot for slot in slots if slot.get("available") and instant(slot["start"]) > asked]
+        if not later:
+            return f"{reason} I found no free slot in the week after it; ask me about another week."
+        return f"{reason} The next free slot is {self.local(later[0]['start'])}: say “book it” to take it."
 
     def ok_search_courses(self, item: HistoryItem) -> str:
         rows = item.result.get("results", [])
@@ -95,9 +127,10 @@ class Formatter:
         seats = "unlimited seats" if capacity is None else f"{max(0, capacity - course['seats_taken'])} seat(s) left"
         lessons = sum(len(section.get("lessons", [])) for section in course.get("sections", []))
         summary = f" {course['summary']}" if course.get("summary") else ""
+        action = "enroll me in it" if course.get("is_free") else "add it to my cart"
         return (
             f"{course['title']}: {course['level']}, {self.price(course)}, {seats}, {lessons} lesson(s).{summary}"
-            " Say “enroll me in it” to join."
+            f" Say “{action}” to join."
         )
 
     def ok_enroll(self, item: HistoryItem) -> str:
@@ -113,10 +146,12 @@ class Formatter:
     def ok_my_enrollments(self, item: HistoryItem) -> str:
         rows = item.result.get("results", [])
         if not rows:
-            return "You have no enrollments yet. Ask me to find a course."
+            return "You have no enrollments like that. Ask me to find a course."
         lines = ["Your enrollments:"]
-        for number, row in enumerate(rows[:LIST_LIMIT], start=1):
-            lines.append(f"{number}. {row['course']['title']} ({row['status']})")
+        lines += [
+            f"{number}. {row['course']['title']} ({row['status']})"
+            for number, row in enumerate(rows[:LIST_LIMIT], start=1)
+        ]
         return "\n".join(lines)
 
     def ok_my_progress(self, item: HistoryItem) -> str:
@@ -129,10 +164,9 @@ class Formatter:
     def ok_my_grades(self, item: HistoryItem) -> str:
         grades = item.result
         title = (grades.get("course") or {}).get("title", "this course")
-        rows = grades.get("assessments", [])
         grade = grades.get("course_grade")
         lines = [f"Your course grade in {title}: {grade}%." if grade is not None else f"No grade yet in {title}."]
-        for row in rows[:LIST_LIMIT]:
+        for row in grades.get("assessments", [])[:LIST_LIMIT]:
             score = row.get("score")
             shown = f"{score}/{row.get('max_score')}" if score is not None else row.get("status", "").replace("_", " ")
             lines.append(f"- {row.get('title')}: {shown}")
@@ -151,7 +185,7 @@ class Formatter:
         return f"{lab['name']} ({lab['kind']}, {lab['location'] or 'no location'}): {lab['slot_minutes']}-minute slots."
 
     def ok_lab_availability(self, item: HistoryItem) -> str:
-        name = self.lab_name(item.arguments.get("lab_id"))
+        name = self.lab_name(item.arguments.get("lab_id", ""))
         free = [slot for slot in item.result.get("slots", []) if slot.get("available")]
         if not free:
             return f"{name} has no free slots then. Try another day."
@@ -164,12 +198,10 @@ class Formatter:
         return "\n".join(lines)
 
     def ok_book_lab(self, item: HistoryItem) -> str:
-        booking = item.result
-        return f"Booked {booking['lab']['name']} on {self.local(booking['start'])}."
+        return f"Booked {item.result['lab']['name']} on {self.local(item.result['start'])}."
 
     def ok_cancel_booking(self, item: HistoryItem) -> str:
-        booking = item.result
-        return f"Cancelled your booking of {booking['lab']['name']} on {self.local(booking['start'])}."
+        return f"Cancelled your booking of {item.result['lab']['name']} on {self.local(item.result['start'])}."
 
     def ok_my_bookings(self, item: HistoryItem) -> str:
         rows = item.result.get("results", [])
@@ -180,22 +212,47 @@ class Formatter:
             lines.append(f"{number}. {row['lab']['name']}, {self.local(row['start'])} ({row['status']})")
         return "\n".join(lines)
 
-    def cart(self, cart: dict, prefix: str) -> str:
+    @staticmethod
+    def cart(cart: dict, prefix: str) -> str:
         items = cart.get("items", [])
         if not items:
             return f"{prefix}Your cart is empty."
         lines = [f"{prefix}Your cart:"]
         for row in items:
             course = row.get("course") or {}
-            lines.append(f"- {course.get('title', '?')}: {row.get('price')} {row.get('currency', '')}".rstrip())
-        lines.append(f"Subtotal: {cart.get('subtotal')} {cart.get('currency', '')}".rstrip())
+            lines.append(f"- {course.get('title', '?')}: {row.get('price')} {row.get('currency') or ''}".rstrip())
+        lines.append(f"Subtotal: {cart.get('subtotal')} {cart.get('currency') or ''}".rstrip())
         return "\n".join(lines)
 
     def ok_view_cart(self, item: HistoryItem) -> str:
         return self.cart(item.result, "")
 
     def ok_add_to_cart(self, item: HistoryItem) -> str:
-        return self.cart(item.result, "Added. ")
+        return self.cart(item.result, "Added. ") + "\nSay “checkout” to pay."
 
     def ok_remove_from_cart(self, item: HistoryItem) -> str:
         return self.cart(item.result, "Removed. ")
+
+    def ok_checkout(self, item: HistoryItem) -> str:
+        quote = item.result
+        lines = ", ".join(f"{row['course']['title']} ({row['price']})" for row in quote.get("items", []))
+        return (
+            f"Your cart: {lines}; total {quote['total']} {quote['currency']}. "
+            f"Reply “confirm” to pay with the {quote['payment_method']} (within {quote['expires_in_minutes']} "
+            "minutes). Nothing is charged until you confirm."
+        )
+
+    def ok_confirm_checkout(self, item: HistoryItem) -> str:
+        order = item.result
+        titles = ", ".join(row["course"]["title"] for row in order.get("items", []))
+        return f"Paid: order {order['number']}, {order['total']} {order['currency']}. You are enrolled in {titles}."
+
+    def ok_my_orders(self, item: HistoryItem) -> str:
+        rows = item.result.get("results", [])
+        if not rows:
+            return "You have no orders yet."
+        lines = ["Your orders:"]
+        for number, row in enumerate(rows[:LIST_LIMIT], start=1):
+            when = self.local(row.get("created_at"), "%d %b %Y")
+            lines.append(f"{number}. {row['number']}, {when}: {row['total']} {row['currency']} ({row['status']})")
+        return "\n".join(lines)
