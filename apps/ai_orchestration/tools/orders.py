@@ -22,10 +22,11 @@ from pydantic import Field
 from apps.ai_orchestration import repositories
 from apps.ai_orchestration.errors import CONFIRMATION_EXPIRED, PAYMENT_METHOD_UNAVAILABLE
 from apps.ai_orchestration.tools.registry import Tool, ToolArguments
-from apps.ai_orchestration.tools.results import iso, money, plain
+from apps.ai_orchestration.tools.results import iso, plain
 from apps.commerce import payments
 from apps.commerce import repositories as commerce_repositories
 from apps.commerce.errors import CART_CHANGED, CART_EMPTY
+from apps.commerce.outputs import OrderOutput
 from apps.commerce.services import cart as cart_services
 from apps.commerce.services import checkout as checkout_services
 from apps.commerce.services import orders as order_services
@@ -52,28 +53,8 @@ class ConfirmCheckoutArguments(ToolArguments):
 
 
 def order_json(order) -> dict:
-    return {
-        "id": str(order.id),
-        "number": order.number,
-        "status": order.status,
-        "items": [
-            {
-                "course": {"id": str(item.course_id), "slug": item.course.slug, "title": item.course.title},
-                "price": money(item.price),
-                "discount": money(item.discount),
-                "enrollment_id": str(item.enrollment_id) if item.enrollment_id else None,
-            }
-            for item in order.items.all()
-        ],
-        "subtotal": money(order.subtotal),
-        "discount": money(order.discount),
-        "total": money(order.total),
-        "currency": order.currency,
-        "created_at": iso(order.created_at),
-        "paid_at": iso(order.paid_at),
-        "refunded_at": iso(order.refunded_at),
-        "failure_code": order.failure_code,
-    }
+    """An order exactly as ``GET /v1/orders/{id}`` renders it."""
+    return plain(OrderOutput(order).data)
 
 
 def _order_page(page: Page) -> dict:
