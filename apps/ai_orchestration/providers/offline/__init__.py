@@ -53,6 +53,16 @@ LEADS_TO = {
 }
 CHOOSING = {"search": "details", "availability": "book", "list_labs": "availability"}
 # What to ask when an intent was clear but what it is about was not.
+# Intents answered by a fixed reply, by one call without arguments, or by one
+# call about the course the message names.
+FIXED_REPLIES = {
+    # A confirmation that pays never reaches a provider: the chat service runs it.
+    "confirm": "There is nothing waiting for your confirmation. Say “checkout” to pay for your cart.",
+    "thanks": THANKS,
+    "greeting": HELP,
+}
+PLAIN_CALLS = {name: name for name in ("checkout", "view_cart", "my_bookings", "list_labs")} | {"orders": "my_orders"}
+COURSE_CALLS = {"remove_from_cart": "remove_from_cart", "add_to_cart": "add_to_cart", "grades": "my_grades"}
 ASK_COURSE = "Which course do you mean? Tell me its title, or say “find python courses” first."
 QUESTIONS = {
     "book": "Which lab would you like to book, and when? Say “which labs are there?” to see them.",
@@ -115,7 +125,7 @@ class _Turn:
     def plan(self) -> ProviderStep:
         intents = self.u.intents()
         for intent in intents:
-            step = getattr(self, f"_{intent}")()
+            step = self._answer(intent)
             if step is not None:
                 return step
         step = self._continued(intents)
@@ -133,7 +143,7 @@ class _Turn:
         ]
         choosing = self._ordinal() is not None
         if previous and (choosing or self._has_pronoun() or self._day() is not None):
-            step = getattr(self, f"_{CHOOSING.get(previous[0], previous[0]) if choosing else previous[0]}")()
+            step = self._answer(CHOOSING.get(previous[0], previous[0]) if choosing else previous[0])
             if step is not None:
                 return step
         course = self._course_match()
@@ -239,30 +249,17 @@ class _Turn:
         return labs[0].ref() if len(labs) == 1 else None
 
     # --- intents: each answers a step, or None when the message is not for it ------------------
-    def _confirm(self) -> ProviderStep:
-        # A confirmation that pays never reaches a provider: the service runs it.
-        return self.say("There is nothing waiting for your confirmation. Say “checkout” to pay for your cart.")
-
-    def _checkout(self) -> ProviderStep:
-        return self.call("checkout")
-
-    def _remove_from_cart(self) -> ProviderStep | None:
-        return self._course_tool("remove_from_cart")
-
-    def _add_to_cart(self) -> ProviderStep | None:
-        return self._course_tool("add_to_cart")
-
-    def _view_cart(self) -> ProviderStep:
-        return self.call("view_cart")
-
-    def _orders(self) -> ProviderStep:
-        return self.call("my_orders")
+    def _answer(self, intent: str) -> ProviderStep | None:
+        if intent in FIXED_REPLIES:
+            return self.say(FIXED_REPLIES[intent])
+        if intent in PLAIN_CALLS:
+            return self.call(PLAIN_CALLS[intent])
+        if intent in COURSE_CALLS:
+            return self._course_tool(COURSE_CALLS[intent])
+        return getattr(self, f"_{intent}")()
 
     def _enroll(self) -> ProviderStep | None:
         return self._course_tool("enroll", waitlist=True if self.u.has("waitlist") else None)
-
-    def _grades(self) -> ProviderStep | None:
-        return self._course_tool("my_grades")
 
     def _progress(self) -> ProviderStep | None:
         if self._uuid() and self.u.has("enrollment"):
@@ -274,12 +271,6 @@ class _Turn:
         statuses |= {"cancelled": "cancelled", "active": "active", "current": "active", "currently": "active"}
         status = next((statuses[word] for word in self.u.words if word in statuses), None)
         return self.call("my_enrollments", status=status)
-
-    def _my_bookings(self) -> ProviderStep:
-        return self.call("my_bookings")
-
-    def _list_labs(self) -> ProviderStep:
-        return self.call("list_labs")
 
     def _details(self) -> ProviderStep | None:
         if self._has_pronoun() and self.memory.last_kind == "lab" and self.memory.lab:
@@ -304,12 +295,6 @@ class _Turn:
         if not (known or asks_for_courses or level):
             return None  # "search for cheap flights" is not a catalogue question
         return self.call("search_courses", q=" ".join(topic) or None, level=level, is_free=is_free)
-
-    def _thanks(self) -> ProviderStep:
-        return self.say(THANKS)
-
-    def _greeting(self) -> ProviderStep:
-        return self.say(HELP)
 
     # --- labs ---------------------------------------------------------------------------------------
     def _availability(self) -> ProviderStep | None:  # None: not about a lab

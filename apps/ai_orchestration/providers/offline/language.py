@@ -22,53 +22,34 @@ def words_of(text: str) -> list[str]:
     return text.split()
 
 
-# Each intent and the words (or phrases) that ask for it. The first intent
-# whose every group has a hit wins, so the order settles overlaps: "cancel my
-# booking" is a cancellation, not a booking; "remove it from my cart" is not
-# "view cart".
-INTENTS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
-    (name, tuple(frozenset(group.split("|")) for group in groups))
-    for name, *groups in (
-        ("confirm", "confirm|confirmed"),
-        ("checkout", "checkout|check out|pay|place the order|place my order|proceed to payment|complete my purchase"),
-        ("remove_from_cart", "cart|basket", "remove|delete|take out|out of|get rid of|drop"),
-        ("cancel", "cancel|unbook|unenroll|withdraw|call off|drop out|drop|never mind|nevermind"),
-        ("add_to_cart", "cart|basket|buy|purchase", "add|put|buy|purchase|throw"),
-        ("view_cart", "cart|basket"),
-        ("orders", "order|orders|purchases|receipt|receipts|bought|paid for|did i buy"),
-        ("book", "book|reserve|same time"),
-        ("availability", "available|availability|free|open|slots|slot|openings|when can i|when is|when's|schedule"),
-        (
-            "enroll",
-            "enroll|register|join|signup|sign me up|sign up|waitlist|take the course|want to take|can i take|"
-            "start the course",
-        ),
-        ("grades", "grade|grades|score|scores|marks|how did i do|test results|results"),
-        (
-            "progress",
-            "progress|percent|how am i doing|how far|lessons left|how many lessons|have i done|how much of|"
-            "completed in",
-        ),
-        (
-            "my_enrollments",
-            "enrolled|enrollments|enrollment|my courses|my classes|am i taking|i'm taking|"
-            "signed up for|completed|finished|waitlisted",
-        ),
-        ("my_bookings", "bookings|reservations|booked|my booking|my reservation"),
-        ("list_labs", "labs|which lab|what lab|list lab"),
-        (
-            "details",
-            "details|detail|describe|outline|syllabus|info|tell me|more about|what is|what's|how much|price|cost|"
-            "where|cover|covers",
-        ),
-        (
-            "search",
-            "find|search|look|show|list|recommend|suggest|courses|course|any|learn|teach|beginner|"
-            "intermediate|advanced|free|paid|something",
-        ),
-        ("thanks", "thanks|thank you|cheers"),
-        ("greeting", "hello|hi|hey|good morning|help|what can you do|who are you"),
-    )
+# Each intent and the words (or phrases) that ask for it: every group
+# ("+"-separated) must have a hit. Intents are tried in this order, so the
+# order settles overlaps: "cancel my booking" is a cancellation, not a
+# booking; "remove it from my cart" is not "view cart".
+INTENT_TABLE = """
+confirm: confirm|confirmed
+checkout: checkout|check out|pay|place the order|place my order|proceed to payment|complete my purchase
+remove_from_cart: cart|basket + remove|delete|take out|out of|get rid of|drop
+cancel: cancel|unbook|unenroll|withdraw|call off|drop out|drop|never mind|nevermind
+add_to_cart: cart|basket|buy|purchase + add|put|buy|purchase|throw
+view_cart: cart|basket
+orders: order|orders|purchases|receipt|receipts|bought|paid for|did i buy
+book: book|reserve|same time
+availability: available|availability|free|open|slots|slot|openings|when can i|when is|when's|schedule
+enroll: enroll|register|join|signup|sign me up|sign up|waitlist|take the course|want to take|can i take|start the course
+grades: grade|grades|score|scores|marks|how did i do|test results|results
+progress: progress|percent|how am i doing|how far|lessons left|how many lessons|have i done|how much of|completed in
+my_enrollments: enrolled|enrollments|enrollment|my courses|my classes|am i taking|i'm taking|signed up for|completed|finished|waitlisted
+my_bookings: bookings|reservations|booked|my booking|my reservation
+list_labs: labs|which lab|what lab|list lab
+details: details|detail|describe|outline|syllabus|info|tell me|more about|what is|what's|how much|price|cost|where|cover|covers
+search: find|search|look|show|list|recommend|suggest|courses|course|any|learn|teach|beginner|intermediate|advanced|free|paid|something
+thanks: thanks|thank you|cheers
+greeting: hello|hi|hey|good morning|help|what can you do|who are you
+"""
+INTENTS = tuple(
+    (name.strip(), tuple(frozenset(group.strip().split("|")) for group in groups.split("+")))
+    for name, groups in (line.split(":", 1) for line in INTENT_TABLE.strip().splitlines())
 )
 
 # Words that only shape a sentence. They never name anything by themselves,

@@ -28,33 +28,29 @@ THANKS = "You're welcome. Anything else about your courses, labs or cart?"
 LIST_LIMIT = 8
 
 
-# code -> the reply for it (details are read where they add something).
-ERROR_REPLIES: dict[str, Callable[[HistoryItem], str]] = {
-    "payment_required": lambda item: "That is a paid course: say “add it to my cart”, then “checkout”, to buy it.",
-    "course_full": lambda item: "That course is full: say “put me on the waitlist” to join its waitlist.",
-    "already_enrolled": lambda item: "You are already enrolled in that course.",
-    "already_in_cart": lambda item: "That course is already in your cart. Say “checkout” to buy it.",
-    "course_is_free": lambda item: "That course is free: say “enroll me in it” instead of buying it.",
-    "enrollment_closed": lambda item: "Enrollment for that course is not open right now.",
-    "cart_full": lambda item: "Your cart is full; check out or remove a course first.",
-    "cart_empty": lambda item: "Your cart is empty: add a course first (“add Advanced Python to my cart”).",
-    "cart_changed": lambda item: "Your cart changed since I showed it to you; say “checkout” to see it again.",
-    "payment_declined": lambda item: "The card was declined; nothing was charged and your cart is unchanged.",
-    "payment_provider_error": lambda item: (
-        "The payment service did not answer; nothing was charged. Say “checkout” to try again."
-    ),
-    "payment_method_unavailable": lambda item: (
-        "I can't pay by chat here: there is no card I may use. Check out in the app instead."
-    ),
-    "confirmation_expired": lambda item: "That checkout was not confirmed in time; say “checkout” to start again.",
-    "booking_conflict": lambda item: "You already hold a booking at that time.",
-    "booking_limit_reached": lambda item: "You already have 5 upcoming bookings: cancel one to book another.",
-    "booking_started": lambda item: "That booking has already started, so it can't be cancelled.",
-    "booking_not_active": lambda item: "That booking is already cancelled.",
-    "required_course_missing": lambda item: "This lab is only for learners of its course: enroll in it first.",
-    "not_found": lambda item: "I could not find that (or it is not yours).",
-    "permission_denied": lambda item: "You are not allowed to do that.",
-    "validation_error": lambda item: "I could not read that request; try saying it differently.",
+# One reply per error code the learner can act on.
+ERROR_REPLIES = {
+    "payment_required": "That is a paid course: say “add it to my cart”, then “checkout”, to buy it.",
+    "course_full": "That course is full: say “put me on the waitlist” to join its waitlist.",
+    "already_enrolled": "You are already enrolled in that course.",
+    "already_in_cart": "That course is already in your cart. Say “checkout” to buy it.",
+    "course_is_free": "That course is free: say “enroll me in it” instead of buying it.",
+    "enrollment_closed": "Enrollment for that course is not open right now.",
+    "cart_full": "Your cart is full; check out or remove a course first.",
+    "cart_empty": "Your cart is empty: add a course first (“add Advanced Python to my cart”).",
+    "cart_changed": "Your cart changed since I showed it to you; say “checkout” to see it again.",
+    "payment_declined": "The card was declined; nothing was charged and your cart is unchanged.",
+    "payment_provider_error": "The payment service did not answer; nothing was charged. Say “checkout” to try again.",
+    "payment_method_unavailable": "I can't pay by chat here: there is no card I may use. Check out in the app instead.",
+    "confirmation_expired": "That checkout was not confirmed in time; say “checkout” to start again.",
+    "booking_conflict": "You already hold a booking at that time.",
+    "booking_limit_reached": "You already have 5 upcoming bookings: cancel one to book another.",
+    "booking_started": "That booking has already started, so it can't be cancelled.",
+    "booking_not_active": "That booking is already cancelled.",
+    "required_course_missing": "This lab is only for learners of its course: enroll in it first.",
+    "not_found": "I could not find that (or it is not yours).",
+    "permission_denied": "You are not allowed to do that.",
+    "validation_error": "I could not read that request; try saying it differently.",
 }
 
 
@@ -68,6 +64,16 @@ class Formatter:
             return instant(value).astimezone(self.zone).strftime(pattern)
         except (TypeError, ValueError, AttributeError):
             return value or "?"
+
+    @staticmethod
+    def numbered(title: str, rows: list, line: Callable[[dict], str], empty: str, footer: str = "") -> str:
+        """A numbered list (what "the second one" refers to), or ``empty``."""
+        if not rows:
+            return empty
+        lines = [title] + [f"{number}. {line(row)}" for number, row in enumerate(rows[:LIST_LIMIT], start=1)]
+        if len(rows) > LIST_LIMIT:
+            lines.append(f"...and {len(rows) - LIST_LIMIT} more.")
+        return "\n".join(lines + ([footer] if footer else []))
 
     @staticmethod
     def price(row: dict) -> str:
@@ -86,8 +92,7 @@ class Formatter:
     @staticmethod
     def error(item: HistoryItem) -> str:
         error = item.payload.get("error") or {}
-        known = ERROR_REPLIES.get(error.get("code", ""))
-        return known(item) if known else (error.get("message") or "Sorry, that did not work.")
+        return ERROR_REPLIES.get(error.get("code", "")) or error.get("message") or "Sorry, that did not work."
 
     def booking_alternatives(self, failed: HistoryItem, availability: HistoryItem) -> str:
         """Why a slot could not be booked, and the next free one after it."""
@@ -113,13 +118,13 @@ class Formatter:
 
     def ok_search_courses(self, item: HistoryItem) -> str:
         rows = item.result.get("results", [])
-        if not rows:
-            return "I found no courses matching that. Try other words, or “show me all courses”."
-        lines = [f"I found {len(rows)}{'+' if item.result.get('next_cursor') else ''} course(s):"]
-        for number, row in enumerate(rows[:LIST_LIMIT], start=1):
-            lines.append(f"{number}. {row['title']} ({row['level']}, {self.price(row)})")
-        lines.append("Say “tell me about the first one” or “enroll me in the second one”.")
-        return "\n".join(lines)
+        return self.numbered(
+            f"I found {len(rows)}{'+' if item.result.get('next_cursor') else ''} course(s):",
+            rows,
+            lambda row: f"{row['title']} ({row['level']}, {self.price(row)})",
+            "I found no courses matching that. Try other words, or “show me all courses”.",
+            "Say “tell me about the first one” or “enroll me in the second one”.",
+        )
 
     def ok_get_course(self, item: HistoryItem) -> str:
         course = item.result
@@ -144,15 +149,12 @@ class Formatter:
         return f"Your enrollment in {item.result['course']['title']} is cancelled."
 
     def ok_my_enrollments(self, item: HistoryItem) -> str:
-        rows = item.result.get("results", [])
-        if not rows:
-            return "You have no enrollments like that. Ask me to find a course."
-        lines = ["Your enrollments:"]
-        lines += [
-            f"{number}. {row['course']['title']} ({row['status']})"
-            for number, row in enumerate(rows[:LIST_LIMIT], start=1)
-        ]
-        return "\n".join(lines)
+        return self.numbered(
+            "Your enrollments:",
+            item.result.get("results", []),
+            lambda row: f"{row['course']['title']} ({row['status']})",
+            "You have no enrollments like that. Ask me to find a course.",
+        )
 
     def ok_my_progress(self, item: HistoryItem) -> str:
         report = item.result
@@ -173,12 +175,12 @@ class Formatter:
         return "\n".join(lines)
 
     def ok_list_labs(self, item: HistoryItem) -> str:
-        rows = item.result.get("results", [])
-        if not rows:
-            return "There are no bookable labs right now."
-        lines = ["Labs you can book:"]
-        lines += [f"{number}. {row['name']} ({row['kind']})" for number, row in enumerate(rows[:LIST_LIMIT], start=1)]
-        return "\n".join(lines)
+        return self.numbered(
+            "Labs you can book:",
+            item.result.get("results", []),
+            lambda row: f"{row['name']} ({row['kind']})",
+            "There are no bookable labs right now.",
+        )
 
     def ok_get_lab(self, item: HistoryItem) -> str:
         lab = item.result
@@ -186,16 +188,13 @@ class Formatter:
 
     def ok_lab_availability(self, item: HistoryItem) -> str:
         name = self.lab_name(item.arguments.get("lab_id", ""))
-        free = [slot for slot in item.result.get("slots", []) if slot.get("available")]
-        if not free:
-            return f"{name} has no free slots then. Try another day."
-        lines = [f"{name} has free slots:"]
-        for number, slot in enumerate(free[:LIST_LIMIT], start=1):
-            lines.append(f"{number}. {self.local(slot['start'])} ({slot['available']} seat(s))")
-        if len(free) > LIST_LIMIT:
-            lines.append(f"...and {len(free) - LIST_LIMIT} more.")
-        lines.append("Say “book the first one” or “book it at 10:00”.")
-        return "\n".join(lines)
+        return self.numbered(
+            f"{name} has free slots:",
+            [slot for slot in item.result.get("slots", []) if slot.get("available")],
+            lambda slot: f"{self.local(slot['start'])} ({slot['available']} seat(s))",
+            f"{name} has no free slots then. Try another day.",
+            "Say “book the first one” or “book it at 10:00”.",
+        )
 
     def ok_book_lab(self, item: HistoryItem) -> str:
         return f"Booked {item.result['lab']['name']} on {self.local(item.result['start'])}."
@@ -204,13 +203,12 @@ class Formatter:
         return f"Cancelled your booking of {item.result['lab']['name']} on {self.local(item.result['start'])}."
 
     def ok_my_bookings(self, item: HistoryItem) -> str:
-        rows = item.result.get("results", [])
-        if not rows:
-            return "You have no upcoming lab bookings."
-        lines = ["Your bookings:"]
-        for number, row in enumerate(rows[:LIST_LIMIT], start=1):
-            lines.append(f"{number}. {row['lab']['name']}, {self.local(row['start'])} ({row['status']})")
-        return "\n".join(lines)
+        return self.numbered(
+            "Your bookings:",
+            item.result.get("results", []),
+            lambda row: f"{row['lab']['name']}, {self.local(row['start'])} ({row['status']})",
+            "You have no upcoming lab bookings.",
+        )
 
     @staticmethod
     def cart(cart: dict, prefix: str) -> str:
@@ -248,11 +246,12 @@ class Formatter:
         return f"Paid: order {order['number']}, {order['total']} {order['currency']}. You are enrolled in {titles}."
 
     def ok_my_orders(self, item: HistoryItem) -> str:
-        rows = item.result.get("results", [])
-        if not rows:
-            return "You have no orders yet."
-        lines = ["Your orders:"]
-        for number, row in enumerate(rows[:LIST_LIMIT], start=1):
-            when = self.local(row.get("created_at"), "%d %b %Y")
-            lines.append(f"{number}. {row['number']}, {when}: {row['total']} {row['currency']} ({row['status']})")
-        return "\n".join(lines)
+        return self.numbered(
+            "Your orders:",
+            item.result.get("results", []),
+            lambda row: (
+                f"{row['number']}, {self.local(row['created_at'], '%d %b %Y')}: {row['total']} "
+                f"{row['currency']} ({row['status']})"
+            ),
+            "You have no orders yet.",
+        )
