@@ -22,16 +22,15 @@ from pydantic import Field
 from apps.ai_orchestration import repositories
 from apps.ai_orchestration.errors import CONFIRMATION_EXPIRED, PAYMENT_METHOD_UNAVAILABLE
 from apps.ai_orchestration.tools.registry import Tool, ToolArguments
-from apps.ai_orchestration.tools.results import iso, plain
+from apps.ai_orchestration.tools.results import rendered, renders, renders_page
 from apps.commerce import payments
 from apps.commerce import repositories as commerce_repositories
 from apps.commerce.errors import CART_CHANGED, CART_EMPTY
-from apps.commerce.outputs import OrderOutput
+from apps.commerce.outputs import CartOutput, OrderOutput
 from apps.commerce.services import cart as cart_services
 from apps.commerce.services import checkout as checkout_services
 from apps.commerce.services import orders as order_services
 from deltalabs.errors import Conflict, NotFound
-from deltalabs.pagination import Page
 
 # How long a quote may be confirmed: long enough to read it, short enough
 # that prices and seats are still those shown.
@@ -52,15 +51,6 @@ class ConfirmCheckoutArguments(ToolArguments):
     quote_call_id: UUID
 
 
-def order_json(order) -> dict:
-    """An order exactly as ``GET /v1/orders/{id}`` renders it."""
-    return plain(OrderOutput(order).data)
-
-
-def _order_page(page: Page) -> dict:
-    return {"results": [order_json(order) for order in page.items], "next_cursor": page.next_cursor}
-
-
 def assistant_card() -> checkout_services.CardPayment | None:
     """The card the assistant may pay with: the sandbox's test card on a
     sandbox deployment; none against a real gateway, where the platform keeps
@@ -74,16 +64,16 @@ def checkout_quote(*, actor) -> dict:
     """Price the caller's cart for a confirmation. No side effects: nothing is
     reserved or charged. 409 ``cart_empty``, ``payment_method_unavailable``."""
     cart = cart_services.cart_get(actor=actor)
-    if not cart["items"]:
+    if not cart.items:
         raise Conflict(CART_EMPTY, "Your cart is empty.")
     if assistant_card() is None:
         raise Conflict(PAYMENT_METHOD_UNAVAILABLE, "There is no card the assistant may pay with; check out in the app.")
-    now = timezone.now()
+    view = rendered(CartOutput, cart)
     return {
-        **cart,
-        "total": cart["subtotal"],
+        **view,
+        "total": view["subtotal"],
         "payment_method": SANDBOX_CARD,
-        "expires_at": iso(now + CONFIRM_WITHIN),
+        "expires_at": (timezone.now() + CONFIRM_WITHIN).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "expires_in_minutes": int(CONFIRM_WITHIN.total_seconds() // 60),
     }
 
@@ -111,7 +101,7 @@ def checkout_confirm(*, actor, quote: dict, quote_call_id: UUID):
         return checkout_services.order_checkout(actor=actor, idempotency_key=key, payment=assistant_card())
     if timezone.now() >= datetime.fromisoformat(quote["expires_at"].replace("Z", "+00:00")):
         raise Conflict(CONFIRMATION_EXPIRED, "That checkout was not confirmed in time; nothing was charged.")
-    if not _same_cart(quote, cart_services.cart_get(actor=actor)):
+    if not _same_cart(quote, rendered(CartOutput, cart_services.cart_get(actor=actor))):
         raise Conflict(CART_CHANGED, "Your cart changed since you were shown it; nothing was charged.")
     return checkout_services.order_checkout(actor=actor, idempotency_key=key, payment=assistant_card())
 
@@ -134,7 +124,7 @@ TOOLS = [
         ),
         arguments=CheckoutArguments,
         service=checkout_quote,
-        serialize=plain,
+        serialize=dict,
         mutates=False,
     ),
     Tool(
@@ -142,7 +132,7 @@ TOOLS = [
         description="The user's own orders, newest first: number, status, items, total.",
         arguments=MyOrdersArguments,
         service=order_services.order_list,
-        serialize=_order_page,
+        serialize=renders_page(OrderOutput),
         mutates=False,
     ),
 ]
@@ -154,6 +144,6 @@ CONFIRM_CHECKOUT = Tool(
     arguments=ConfirmCheckoutArguments,
     service=checkout_services.order_checkout,
     call=confirm_checkout,
-    serialize=order_json,
+    serialize=renders(OrderOutput),
     mutates=True,
 )

@@ -77,6 +77,8 @@ def test_confirm_pays_exactly_once_through_the_orders_service(clock, catalogue, 
         catalogue.advanced_python.id,
         catalogue.machine_learning.id,
     }
+    # and the result is the order as GET /v1/orders/{id} renders it
+    assert paid.tool_calls[0].result == client_for(shopper).get(f"/v1/orders/{order.id}").json()
     # and the order carries the Idempotency-Key derived from the quote
     key = f"assistant-checkout-{_quote_call(shopper).pk}"
     assert order.idempotency_key == key

@@ -45,6 +45,8 @@ WHAT_TOOLS_RETURN = {
     "view_cart": "cart",
     "add_to_cart": "cart",
     "remove_from_cart": "cart",
+    "checkout": "cart (plus the quote's total, payment_method and expires_at)",
+    "my_orders": "page of orders",
 }
 
 
@@ -186,3 +188,16 @@ def test_cart_tools_are_the_cart_body(client, catalogue):
     assert _execute(client, "view_cart") == _get(client, "/v1/cart")
     removed = _execute(client, "remove_from_cart", course_id=str(catalogue.advanced_python.id))
     assert removed == _get(client, "/v1/cart") and removed["items"] == []
+
+
+def test_order_tools_are_the_order_bodies(client, learner, catalogue):
+    # given a paid order
+    _execute(client, "add_to_cart", course_id=str(catalogue.advanced_python.id))
+    quote = _execute(client, "checkout")
+    assert {key: quote[key] for key in _get(client, "/v1/cart")} == _get(client, "/v1/cart")
+    paid = client.post(
+        "/v1/orders", {"payment": {"method": "card", "token": "tok_visa"}}, format="json", HTTP_IDEMPOTENCY_KEY="o1"
+    )
+    assert paid.status_code == 201, paid.content
+    # then my_orders rows are GET /v1/orders rows
+    assert _execute(client, "my_orders")["results"] == _get(client, "/v1/orders")["results"]
