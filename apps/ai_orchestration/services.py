@@ -50,12 +50,10 @@ from apps.ai_orchestration.providers import (
 )
 from apps.ai_orchestration.tools import REGISTRY, Tool, ToolOutcome, run_tool
 from apps.ai_orchestration.tools.orders import CONFIRM_CHECKOUT
-from apps.identity.services import is_staff
+from apps.identity.services import is_staff, require_user
 from deltalabs.errors import (
-    NOT_AUTHENTICATED,
     BadGateway,
     Conflict,
-    NotAuthenticated,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -73,17 +71,12 @@ HISTORY_MESSAGES = 40
 TITLE_CHARS = 80
 
 
-def _require_user(actor) -> None:
-    if actor is None or not actor.is_authenticated:
-        raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in to use the assistant.")
-
-
 # --- Tools ----------------------------------------------------------------------------
 
 
 def tools_available(*, actor) -> list[Tool]:
     """The tools ``actor`` may use (what ``GET /v1/ai/tools`` lists)."""
-    _require_user(actor)
+    require_user(actor)
     return REGISTRY.for_actor(actor)
 
 
@@ -115,7 +108,7 @@ def tool_execute(*, actor, tool: str, arguments) -> ToolRun:
     Side effects: those of the tool's service; the call is stored (source
     ``execute``) whatever its outcome.
     """
-    _require_user(actor)
+    require_user(actor)
     chosen = tool_for(actor=actor, name=tool)
     if chosen is None:
         raise _unknown_tool(tool)
@@ -150,7 +143,7 @@ def _call_row(actor, tool: str, arguments, outcome: ToolOutcome | None, *, sourc
 
 def conversation_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
     """The actor's own conversations, most recently active first."""
-    _require_user(actor)
+    require_user(actor)
     return paginate(
         repositories.conversation_queryset(user_id=actor.pk), ordering=["-updated_at"], cursor=cursor, limit=limit
     )
@@ -160,7 +153,7 @@ def conversation_get(*, actor, conversation_id: UUID) -> Conversation:
     """One of the actor's conversations with its messages and tool calls.
     Anyone else's, staff included, is 404 here: staff read transcripts in
     the admin, which is their audit tool."""
-    _require_user(actor)
+    require_user(actor)
     conversation = repositories.conversation_with_transcript(conversation_id)
     if conversation is None or conversation.user_id != actor.pk:
         raise NotFound("Conversation not found.")
@@ -291,7 +284,7 @@ def chat_turn(*, actor, message: str, conversation_id: UUID | None = None) -> Ch
 def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | None = None) -> ChatTurn:
     """``chat_turn`` with an explicit provider (None: the configured one).
     The demo seeds use the offline provider whatever the settings say."""
-    _require_user(actor)
+    require_user(actor)
     if not isinstance(message, str) or not message.strip():
         raise ValidationFailed("Say something.", {"message": ["This field may not be blank."]})
     if len(message) > MAX_MESSAGE_CHARS:
@@ -485,6 +478,7 @@ class UserUsage:
 
 def usage_per_user(*, actor, days: int = 30, limit: int = 50) -> list[UserUsage]:
     """The heaviest assistant users over the last ``days`` (staff only)."""
+    require_user(actor)
     if not is_staff(actor):
         raise PermissionDenied("Only staff see usage.")
     since = timezone.now() - timedelta(days=days)

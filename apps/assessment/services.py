@@ -41,6 +41,7 @@ from apps.assessment import repositories
 from apps.assessment.errors import ALREADY_SUBMITTED, COURSE_ARCHIVED
 from apps.assessment.models import Assessment, AssessmentItem, Submission
 from apps.catalog.models import Course
+from apps.identity.services import require_user
 from apps.learning import repositories as learning_repositories
 from apps.learning.services import TEACHING_ROLES, CourseAccess, course_member_access, course_role
 from deltalabs.db import atomic
@@ -239,6 +240,7 @@ def assessment_list(*, actor, course_id: UUID, cursor: str | None = None, limit:
 
 def assessment_get(*, actor, assessment_id: UUID) -> AssessmentView:
     """One assessment with its items; unpublished ones are 404 for learners."""
+    require_user(actor)
     assessment, access = _visible_assessment(actor=actor, assessment=repositories.assessment_with_items(assessment_id))
     return AssessmentView(assessment=assessment, show_answer_keys=access.teaches)
 
@@ -246,6 +248,7 @@ def assessment_get(*, actor, assessment_id: UUID) -> AssessmentView:
 def assessment_set_published(*, actor, assessment_id: UUID, is_published: bool) -> Assessment:
     """Publish or unpublish an assessment. Instructors of the course and staff.
     Publishing adds its weight to every learner's course grade."""
+    require_user(actor)
     assessment, access = _visible_assessment(actor=actor, assessment=repositories.assessment_get(assessment_id))
     if not access.teaches:
         raise PermissionDenied("Only the course's instructors and staff publish assessments.")
@@ -269,6 +272,7 @@ def submission_create(*, actor, assessment_id: UUID, answers: Any) -> Submission
     course), 403 (no active or completed enrollment), 409 ``course_archived``,
     409 ``already_submitted``, 400 ``validation_error`` (answers vs items).
     """
+    require_user(actor)
     assessment, access = _visible_assessment(actor=actor, assessment=repositories.assessment_with_items(assessment_id))
     if access.role != "learner" and not learning_repositories.enrollment_is_active(
         user_id=actor.pk, course_id=assessment.course_id
@@ -306,6 +310,7 @@ def submission_create(*, actor, assessment_id: UUID, answers: Any) -> Submission
 
 def _visible_submission(*, actor, submission_id: UUID) -> tuple[Submission, CourseAccess | None]:
     """The submission if the actor owns it or teaches its course; 404 otherwise."""
+    require_user(actor)
     submission = repositories.submission_get(submission_id)
     if submission is None:
         raise NotFound()
@@ -366,6 +371,7 @@ def submission_reset(*, actor, submission_id: UUID) -> None:
 
 def submission_list_own(*, actor, course_id: UUID | None = None, cursor: str | None = None, limit: int = 20) -> Page:
     """The actor's own submissions, newest first (``course_id`` narrows)."""
+    require_user(actor)
     queryset = repositories.submission_list_for_user(user_id=actor.pk, course_id=course_id)
     return paginate(queryset, ordering=["-submitted_at"], cursor=cursor, limit=limit)
 
@@ -375,6 +381,7 @@ def submission_list_for_assessment(
 ) -> Page:
     """Submissions to one assessment, newest first: everyone's for its
     instructors and staff, the caller's own for learners."""
+    require_user(actor)
     assessment, access = _visible_assessment(actor=actor, assessment=repositories.assessment_get(assessment_id))
     queryset = repositories.submission_list_for_assessment(
         assessment_id=assessment.pk, status=status, user_id=None if access.teaches else actor.pk

@@ -23,7 +23,7 @@ from django.utils import timezone
 from apps.catalog import caching, hooks, repositories
 from apps.catalog.errors import CAPACITY_BELOW_SEATS_TAKEN, INVALID_ENROLLMENT_WINDOW
 from apps.catalog.models import Category, Course, Lesson
-from apps.identity.services import is_staff
+from apps.identity.services import is_signed_in, is_staff, require_user
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, clamp_limit, paginate
@@ -62,10 +62,6 @@ EDITABLE_FIELDS = frozenset(
 # --- Who may see what ---------------------------------------------------------
 
 
-def _is_authenticated(actor) -> bool:
-    return actor is not None and actor.is_authenticated
-
-
 def _instructor_ids(course: Course) -> set[UUID]:
     """Instructor ids from the prefetched links when loaded, else one query."""
     prefetched = getattr(course, "_prefetched_objects_cache", {}).get("course_instructors")
@@ -75,7 +71,7 @@ def _instructor_ids(course: Course) -> set[UUID]:
 
 
 def _teaches(actor, course: Course) -> bool:
-    return _is_authenticated(actor) and actor.pk in _instructor_ids(course)
+    return is_signed_in(actor) and actor.pk in _instructor_ids(course)
 
 
 def _may_see(actor, course: Course) -> bool:
@@ -86,7 +82,7 @@ def _has_full_access(actor, course: Course) -> bool:
     """Staff, instructors and enrolled learners see all lesson content and resources."""
     if is_staff(actor) or _teaches(actor, course):
         return True
-    return _is_authenticated(actor) and hooks.is_enrolled(user_id=actor.pk, course_id=course.pk)
+    return is_signed_in(actor) and hooks.is_enrolled(user_id=actor.pk, course_id=course.pk)
 
 
 def _require_staff(actor) -> None:
@@ -326,6 +322,7 @@ def course_create(*, actor, values: dict, course_id: UUID | None = None) -> Cour
 
     Side effects: invalidates the catalogue cache.
     """
+    require_user(actor)
     _require_staff(actor)
     cleaned = _clean_course_values(values, course_id=course_id, current=None)
     with_status = {**cleaned, "status": Course.Status.DRAFT}
@@ -343,6 +340,7 @@ def course_update(*, actor, course_id: UUID, values: dict) -> Course:
     making it unlimited) promotes waitlisted learners into the new seats in
     the same transaction. Side effects: invalidates the catalogue cache.
     """
+    require_user(actor)
     _require_staff(actor)
     current = repositories.course_get(course_id)
     if current is None:
@@ -377,6 +375,7 @@ def course_publish(*, actor, course_id: UUID) -> Course:
 
     Side effects: invalidates the catalogue cache.
     """
+    require_user(actor)
     _require_staff(actor)
     course = repositories.course_get(course_id)
     if course is None:
@@ -398,6 +397,7 @@ def course_archive(*, actor, course_id: UUID) -> Course:
 
     Side effects: invalidates the catalogue cache.
     """
+    require_user(actor)
     _require_staff(actor)
     course = repositories.course_get(course_id)
     if course is None:

@@ -26,6 +26,7 @@ from apps.engagement import repositories
 from apps.engagement.errors import COURSE_ARCHIVED
 from apps.engagement.models import Answer, Question
 from apps.engagement.tasks import send_new_answer_email
+from apps.identity.services import require_user
 from apps.learning.services import CourseAccess, course_member_access
 from deltalabs.db import atomic, on_commit
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -93,6 +94,7 @@ def question_create(*, actor, course_id: UUID, title: str, body: str, lesson_id:
     """Ask a question in the course, optionally about one of its lessons
     (a lesson of another course is 400 ``validation_error``). No side effects
     beyond the row."""
+    require_user(actor)
     access = course_access(actor=actor, course_id=course_id)
     _require_open_for_posting(access)
     if lesson_id is not None and not repositories.lesson_in_course(course_id=access.course.pk, lesson_id=lesson_id):
@@ -124,6 +126,7 @@ def answer_create(*, actor, course_id: UUID, question_id: UUID, body: str) -> An
     transaction; the question's author is emailed on commit (unless they
     answered themselves).
     """
+    require_user(actor)
     access = course_access(actor=actor, course_id=course_id)
     _require_open_for_posting(access)
     question = repositories.question_in_course(course_id=access.course.pk, question_id=question_id)
@@ -168,6 +171,7 @@ def _require_moderator(access: CourseAccess) -> None:
 
 
 def _question_for_moderation(*, actor, question_id: UUID, course_id: UUID | None) -> Question:
+    require_user(actor)
     question = repositories.question_get(question_id)
     if question is None or (course_id is not None and question.course_id != course_id):
         raise NotFound()
@@ -179,6 +183,7 @@ def _question_for_moderation(*, actor, question_id: UUID, course_id: UUID | None
 
 
 def _answer_for_moderation(*, actor, answer_id: UUID, course_id: UUID | None) -> Answer:
+    require_user(actor)
     answer = repositories.answer_get(answer_id)
     if answer is None or (course_id is not None and answer.course_id != course_id):
         raise NotFound()

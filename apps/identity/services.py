@@ -22,13 +22,27 @@ from apps.identity import repositories
 from apps.identity.errors import EMAIL_TAKEN, INVALID_CREDENTIALS, INVALID_TIMEZONE, TOKEN_INVALID
 from apps.identity.models import User, normalize_email, validate_timezone
 from deltalabs.db import atomic
-from deltalabs.errors import Conflict, NotAuthenticated, ValidationFailed
+from deltalabs.errors import NOT_AUTHENTICATED, Conflict, NotAuthenticated, ValidationFailed
 
 
 @dataclass(frozen=True)
 class TokenPair:
     access: str
     refresh: str
+
+
+def is_signed_in(actor) -> bool:
+    """An authenticated actor (not anonymous, not missing)."""
+    return actor is not None and actor.is_authenticated
+
+
+def require_user(actor) -> None:
+    """The first line of every service that acts for a user (public reads
+    excepted): without a signed-in actor, 401 ``not_authenticated``, before
+    anything is looked up. REST views gate this already; the services hold it
+    for every other caller (assistant tools, admin, commands)."""
+    if not is_signed_in(actor):
+        raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in first.")
 
 
 def is_staff(user) -> bool:
@@ -115,6 +129,7 @@ def user_update_profile(
 ) -> User:
     """Change the caller's own profile. Roles, staff flags and email
     verification are not changeable here."""
+    require_user(actor)
     changes: dict[str, str] = {}
     if display_name is not None:
         changes["display_name"] = display_name

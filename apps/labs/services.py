@@ -30,7 +30,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.identity.models import User
-from apps.identity.services import is_staff
+from apps.identity.services import is_staff, require_user
 from apps.labs import repositories, tasks
 from apps.labs.errors import (
     BOOKING_CONFLICT,
@@ -47,9 +47,7 @@ from apps.labs.schedule import OpeningRange, Slot, days_between, local_day_bound
 from apps.learning.services import course_role
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import (
-    NOT_AUTHENTICATED,
     Conflict,
-    NotAuthenticated,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -66,11 +64,6 @@ REMINDER_LEAD_TIME = timedelta(hours=24)
 
 
 # --- Helpers ------------------------------------------------------------------
-
-
-def _require_user(actor) -> None:
-    if actor is None or not actor.is_authenticated:
-        raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in to do this.")
 
 
 def _zone(lab: Lab) -> ZoneInfo:
@@ -101,7 +94,7 @@ def _closed_days(closures: list[LabClosure], first: date, last: date) -> set[dat
 
 def _visible_booking(actor, booking_id: UUID) -> Booking:
     """The booking if it is the actor's own (or the actor is staff); otherwise 404, never 403."""
-    _require_user(actor)
+    require_user(actor)
     booking = repositories.booking_get(booking_id)
     if booking is None or (booking.user_id != actor.pk and not is_staff(actor)):
         raise NotFound()
@@ -284,7 +277,7 @@ def booking_create(*, actor: Actor, lab_id: UUID, start: datetime) -> Booking:
     Side effects: takes a seat on the slot's counter (creating the counter and
     the user's guard row if missing).
     """
-    _require_user(actor)
+    require_user(actor)
     lab = _visible_lab(actor, lab_id)
     if not lab.is_active:
         raise Conflict(LAB_INACTIVE, "This lab is inactive and takes no bookings.")
@@ -367,7 +360,7 @@ def booking_list(
     """The actor's own bookings, newest start first. ``upcoming=True``: only
     those not yet started, soonest first; ``upcoming=False``: only those that
     have started. Optional ``status`` filter."""
-    _require_user(actor)
+    require_user(actor)
     if status is not None and status not in Booking.Status.values:
         raise ValidationFailed("Unknown status.", {"status": [f"Use one of: {', '.join(Booking.Status.values)}."]})
     now = timezone.now()
@@ -402,6 +395,7 @@ def closure_create(*, actor: Actor, lab_id: UUID, starts_on: date, ends_on: date
     and falls on those days is cancelled (its seat freed) and its learner is
     emailed once (on commit).
     """
+    require_user(actor)
     if not is_staff(actor):
         raise PermissionDenied()
     lab = repositories.lab_get(lab_id)
@@ -424,6 +418,7 @@ def closure_create(*, actor: Actor, lab_id: UUID, starts_on: date, ends_on: date
 
 def closure_delete(*, actor: Actor, closure_id: UUID) -> None:
     """Reopen the days of a closure. Staff only. Bookings it cancelled stay cancelled."""
+    require_user(actor)
     if not is_staff(actor):
         raise PermissionDenied()
     if not repositories.closure_delete(closure_id):
@@ -459,6 +454,7 @@ def lab_day_schedule(*, actor: Actor, lab_id: UUID, day: date) -> DaySchedule:
     """Staff's view of one local day: each slot with its counter and the
     active bookings (with users). ``counter_drift`` flags a slot whose
     counter disagrees with its bookings."""
+    require_user(actor)
     if not is_staff(actor):
         raise PermissionDenied()
     availability = lab_availability(actor=actor, lab_id=lab_id, date_from=day, date_to=day)

@@ -31,7 +31,7 @@ from django.utils import timezone
 from apps.catalog import repositories as catalog_repositories
 from apps.catalog.models import Course
 from apps.identity import repositories as identity_repositories
-from apps.identity.services import is_staff
+from apps.identity.services import is_signed_in, is_staff, require_user
 from apps.learning import hooks, repositories, tasks
 from apps.learning.errors import (
     ALREADY_ENROLLED,
@@ -45,9 +45,7 @@ from apps.learning.errors import (
 from apps.learning.models import Enrollment
 from deltalabs.db import on_commit, transactional
 from deltalabs.errors import (
-    NOT_AUTHENTICATED,
     Conflict,
-    NotAuthenticated,
     NotFound,
     PaymentRequired,
     PermissionDenied,
@@ -65,7 +63,7 @@ def course_role(*, actor, course_id: UUID) -> CourseRole | None:
     learner (active or completed), or None."""
     if is_staff(actor):
         return "staff"
-    if actor is None or not actor.is_authenticated:
+    if not is_signed_in(actor):
         return None
     if catalog_repositories.course_is_instructor(user_id=actor.pk, course_id=course_id):
         return "instructor"
@@ -77,14 +75,9 @@ def course_role(*, actor, course_id: UUID) -> CourseRole | None:
 # --- Helpers --------------------------------------------------------------------
 
 
-def _require_user(actor) -> None:
-    if actor is None or not actor.is_authenticated:
-        raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in first.")
-
-
 def _enrollment_of(actor, enrollment_id: UUID) -> Enrollment:
     """The enrollment if it is the actor's own (or the actor is staff); 404 otherwise."""
-    _require_user(actor)
+    require_user(actor)
     enrollment = repositories.enrollment_get(enrollment_id)
     if enrollment is None or (enrollment.user_id != actor.pk and not is_staff(actor)):
         raise NotFound("Enrollment not found.")
@@ -204,7 +197,7 @@ def enrollment_create(
     Side effects: takes a course seat (or a waitlist position) and, with a
     code, one seat of the sponsorship, in one transaction.
     """
-    _require_user(actor)
+    require_user(actor)
     sponsorship_code = (sponsorship_code or "").strip() or None
     course = catalog_repositories.course_get(course_id)
     if course is None or course.status != Course.Status.PUBLISHED:
@@ -312,6 +305,7 @@ def enrollment_create_by_staff(*, actor, user_id: UUID, course_id: UUID) -> Enro
 
     403 for non-staff, 404 for an unknown user or course, 409 ``already_enrolled``.
     """
+    require_user(actor)
     if not is_staff(actor):
         raise PermissionDenied("Only staff may enroll other people.")
     user = identity_repositories.user_get(user_id)
@@ -325,7 +319,7 @@ def enrollment_create_by_staff(*, actor, user_id: UUID, course_id: UUID) -> Enro
 
 def enrollment_list(*, actor, status: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
     """The actor's own enrollments, newest first, optionally of one status."""
-    _require_user(actor)
+    require_user(actor)
     if status is not None and status not in Enrollment.LEARNER_STATUSES:
         raise ValidationFailed("Unknown status.", {"status": [f"One of: {', '.join(Enrollment.LEARNER_STATUSES)}."]})
     queryset = repositories.enrollment_queryset(user_id=actor.pk, status=status)
@@ -505,6 +499,7 @@ def course_member_access(*, actor, course_id: UUID, course: Course | None = None
     revealed); a visible course the actor has no part in is 403 with
     ``denied_message``.
     """
+    require_user(actor)
     course = course or catalog_repositories.course_get(course_id)
     if course is None:
         raise NotFound()

@@ -29,6 +29,7 @@ from apps.commerce.errors import (
     ENROLLMENT_CLOSED,
 )
 from apps.commerce.models import Cart, CartItem
+from apps.identity.services import require_user
 from deltalabs.db import atomic
 from deltalabs.errors import Conflict, NotFound, ValidationFailed
 
@@ -71,6 +72,7 @@ def enrollment_window_open(course: Course, now) -> bool:
 
 def cart_get(*, actor) -> CartContents:
     """The caller's open cart (empty contents if there is none). No side effects."""
+    require_user(actor)
     cart = repositories.cart_open_for_user(actor.pk)
     return _contents(repositories.cart_items(cart.pk) if cart else [])
 
@@ -92,6 +94,7 @@ def cart_add_item(*, actor, course_id: UUID) -> CartContents:
     the cart 409 ``already_in_cart``; more than ``CART_MAX_ITEMS`` 409
     ``cart_full``; another currency than the cart's 400 ``currency_mismatch``.
     """
+    require_user(actor)
     course = _sellable_course(course_id)
     now = timezone.now()
     if course.is_free:
@@ -140,6 +143,7 @@ def _add(cart: Cart, course: Course, now) -> None:
 
 def cart_remove_item(*, actor, course_id: UUID) -> None:
     """Take a course out of the caller's cart. 404 if it is not in it."""
+    require_user(actor)
     with atomic():
         cart = repositories.cart_open_for_user(actor.pk)
         if cart is None or not repositories.cart_item_delete(cart_id=cart.pk, course_id=course_id):
@@ -149,6 +153,7 @@ def cart_remove_item(*, actor, course_id: UUID) -> None:
 
 def cart_clear(*, actor) -> None:
     """Empty the caller's cart (keeping it open). Idempotent."""
+    require_user(actor)
     with atomic():
         cart = repositories.cart_open_for_user(actor.pk)
         if cart is not None:

@@ -65,6 +65,7 @@ from apps.commerce.errors import (
 from apps.commerce.models import Order, OrderItem, Payment, Sponsorship
 from apps.commerce.services.cart import enrollment_window_open
 from apps.commerce.services.sponsors import sponsorship_for_code, sponsorship_unuse_for_order, sponsorship_use
+from apps.identity.services import require_user
 from apps.learning import services as learning_services
 from apps.learning.models import Enrollment
 from deltalabs.db import on_commit, transactional
@@ -147,6 +148,7 @@ def order_checkout(
     with it, and resumes it while it is still pending. Call it outside any
     transaction: it opens its own, and the charge must happen between them.
     """
+    require_user(actor)
     provider = payments.get_provider()
     provider_key = provider_idempotency_key(user_id=actor.pk, idempotency_key=idempotency_key)
     order = repositories.order_by_idempotency_key(user_id=actor.pk, key=idempotency_key)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.commerce import payments, repositories, tasks
 from apps.commerce.errors import ORDER_NOT_REFUNDABLE, PAYMENT_PROVIDER_ERROR
 from apps.commerce.models import Order, Payment
-from apps.identity.services import is_staff
+from apps.identity.services import is_staff, require_user
 from apps.learning import services as learning_services
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import BadGateway, Conflict, NotFound, PermissionDenied
@@ -28,6 +28,7 @@ CART_STALE_AFTER = timedelta(days=30)
 
 def order_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
     """The caller's own orders, newest first, with their items. No side effects."""
+    require_user(actor)
     return paginate(
         repositories.orders_for_user(actor.pk),
         ordering=["-created_at"],
@@ -38,6 +39,7 @@ def order_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
 
 def order_get(*, actor, order_id: UUID) -> Order:
     """One order of the caller's (staff: anyone's); 404 otherwise."""
+    require_user(actor)
     order = repositories.order_get(order_id)
     if order is None or (order.user_id != actor.pk and not is_staff(actor)):
         raise NotFound("No such order.")
@@ -54,6 +56,7 @@ def order_refund(*, actor, order_id: UUID, reason: str = "") -> Order:
     ``order_not_refundable`` unless the order is paid; 502 if the provider fails
     (nothing changes).
     """
+    require_user(actor)
     order = order_get(actor=actor, order_id=order_id)
     if not is_staff(actor):
         raise PermissionDenied("Only staff refund orders.")

@@ -37,7 +37,7 @@ from apps.commerce.errors import (
     SPONSORSHIP_EXHAUSTED,
 )
 from apps.commerce.models import Sponsor, SponsorMember, Sponsorship, SponsorshipRedemption
-from apps.identity.services import is_staff
+from apps.identity.services import is_signed_in, is_staff, require_user
 from deltalabs.db import atomic, on_commit
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
@@ -50,12 +50,8 @@ CODE_LENGTH = 12
 _CODE_ATTEMPTS = 5
 
 
-def _signed_in(actor) -> bool:
-    return actor is not None and actor.is_authenticated
-
-
 def _role(actor, sponsor_id: UUID) -> str | None:
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         return None
     return repositories.sponsor_member_role(sponsor_id=sponsor_id, user_id=actor.pk)
 
@@ -77,7 +73,7 @@ def _visible_sponsor(actor, sponsor_id: UUID) -> tuple[Sponsor, str | None]:
 
 def sponsor_list(*, actor, cursor: str | None = None, limit: int = 20) -> Page:
     """Approved sponsors by name, plus the caller's own (any status). No side effects."""
-    member_of = repositories.sponsor_ids_of_member(actor.pk) if _signed_in(actor) else []
+    member_of = repositories.sponsor_ids_of_member(actor.pk) if is_signed_in(actor) else []
     page = paginate(
         repositories.sponsors_visible(member_sponsor_ids=member_of),
         ordering=["name"],
@@ -102,6 +98,7 @@ def sponsor_get(*, actor, sponsor_id: UUID) -> Sponsor:
 
 def sponsor_apply(*, actor, name: str, contact_email: str, website: str = "", message: str = "") -> Sponsor:
     """Apply to become a sponsor: a pending sponsor whose owner is the caller."""
+    require_user(actor)
     with atomic():
         sponsor = repositories.sponsor_create(
             name=name.strip(),
@@ -116,6 +113,7 @@ def sponsor_apply(*, actor, name: str, contact_email: str, website: str = "", me
 
 
 def _sponsor_review(*, actor, sponsor_id: UUID, status: str) -> Sponsor:
+    require_user(actor)
     _visible_sponsor(actor, sponsor_id)
     if not is_staff(actor):
         raise PermissionDenied("Only staff review sponsor applications.")
@@ -145,6 +143,7 @@ def sponsor_reject(*, actor, sponsor_id: UUID) -> Sponsor:
 
 
 def _member_of_visible_sponsor(actor, sponsor_id: UUID) -> Sponsor:
+    require_user(actor)
     sponsor, role = _visible_sponsor(actor, sponsor_id)
     if role is None and not is_staff(actor):
         raise PermissionDenied("Only this sponsor's members may do this.")
@@ -187,6 +186,7 @@ def sponsorship_list(*, actor, sponsor_id: UUID, cursor: str | None = None, limi
 
 
 def _reviewable_sponsorship(actor, sponsorship_id: UUID) -> Sponsorship:
+    require_user(actor)
     sponsorship = repositories.sponsorship_get(sponsorship_id)
     visible = sponsorship is not None and (is_staff(actor) or _role(actor, sponsorship.sponsor_id) is not None)
     if not visible:
@@ -251,6 +251,7 @@ def sponsorship_for_code(*, actor, code: str, course_ids: list[UUID]) -> Sponsor
     400 ``invalid_sponsorship_code``; 409 ``sponsorship_already_redeemed``,
     ``sponsorship_exhausted`` (advisory here, enforced by ``sponsorship_use``).
     """
+    require_user(actor)
     normalized = normalize_code(code)
     sponsorship = repositories.sponsorship_by_code(normalized) if normalized else None
     if (
@@ -301,5 +302,6 @@ def sponsorship_redeem(*, actor, course_id: UUID, code: str) -> SponsorshipRedem
     """Redeem a sponsorship code for ``course_id`` (learning's enrollment hook:
     it runs inside the enrollment transaction, so a failed enrollment returns
     the seat). Errors as ``sponsorship_for_code`` and ``sponsorship_use``."""
+    require_user(actor)
     sponsorship = sponsorship_for_code(actor=actor, code=code, course_ids=[course_id])
     return sponsorship_use(sponsorship=sponsorship, user=actor, now=timezone.now())

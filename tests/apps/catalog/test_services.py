@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.catalog import caching, hooks, services
 from apps.catalog.models import Course
 from apps.learning.models import Enrollment
-from deltalabs.errors import NotFound, PermissionDenied, ValidationFailed
+from deltalabs.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from tests.factories.catalog import (
     CategoryFactory,
     CourseFactory,
@@ -202,14 +202,15 @@ class TestAuthoring:
     def test_only_staff_create_update_publish_archive(self, user):
         course = DraftCourseFactory()
         instructor = CourseInstructorFactory(course=course).user
-        for actor in (user, instructor, None):
-            with pytest.raises(PermissionDenied):
+        # Signed in without the staff role: 403; nobody signed in: 401 (require_user).
+        for actor, refusal in ((user, PermissionDenied), (instructor, PermissionDenied), (None, NotAuthenticated)):
+            with pytest.raises(refusal):
                 services.course_create(actor=actor, values={"slug": "x", "title": "X"})
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(refusal):
                 services.course_update(actor=actor, course_id=course.pk, values={"title": "Y"})
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(refusal):
                 services.course_publish(actor=actor, course_id=course.pk)
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(refusal):
                 services.course_archive(actor=actor, course_id=course.pk)
 
     def test_create_makes_a_draft(self, staff_user):
