@@ -7,7 +7,6 @@ ALREADY_IN_CART = "already_in_cart"
 CART_FULL = "cart_full"
 CURRENCY_MISMATCH = "currency_mismatch"
 COURSE_FULL = "course_full"
-ENROLLMENT_CLOSED = "enrollment_closed"
 
 # Checkout and orders
 CART_EMPTY = "cart_empty"

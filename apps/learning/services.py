@@ -94,10 +94,14 @@ def _course_full() -> Conflict:
     return Conflict(COURSE_FULL, "This course has no free seats.")
 
 
-def _window_is_open(course: Course, now: datetime) -> bool:
-    if course.enrollment_opens_at and now < course.enrollment_opens_at:
-        return False
-    return not (course.enrollment_closes_at and now >= course.enrollment_closes_at)
+def enrollment_window_require(*, course: Course, now: datetime) -> None:
+    """The enrollment-window rule, for every way into a course (enrolling,
+    adding it to a cart, checking it out): open from ``enrollment_opens_at``
+    (inclusive) until ``enrollment_closes_at`` (exclusive); either bound may
+    be absent. Outside it, 409 ``enrollment_closed`` naming the course."""
+    opens, closes = course.enrollment_opens_at, course.enrollment_closes_at
+    if (opens is not None and now < opens) or (closes is not None and now >= closes):
+        raise Conflict(ENROLLMENT_CLOSED, f"Enrollment for {course.title} is not open.", {"course_id": str(course.pk)})
 
 
 def _queue_promotion_email(enrollment_id: UUID) -> None:
@@ -204,8 +208,7 @@ def enrollment_create(
         raise NotFound("Course not found.")
     if repositories.enrollment_current(user_id=actor.pk, course_id=course.pk) is not None:
         raise _already_enrolled()
-    if not _window_is_open(course, timezone.now()):
-        raise Conflict(ENROLLMENT_CLOSED, "Enrollment for this course is not open.")
+    enrollment_window_require(course=course, now=timezone.now())
     if sponsorship_code is None and not course.is_free:
         raise PaymentRequired(PAYMENT_REQUIRED, "This course is paid: buy it through the cart.")
     if sponsorship_code is not None and hooks.sponsorship_redeemer() is None:

@@ -26,10 +26,10 @@ from apps.commerce.errors import (
     COURSE_FULL,
     COURSE_IS_FREE,
     CURRENCY_MISMATCH,
-    ENROLLMENT_CLOSED,
 )
 from apps.commerce.models import Cart, CartItem
 from apps.identity.services import require_user
+from apps.learning import services as learning_services
 from deltalabs.db import atomic
 from deltalabs.errors import Conflict, NotFound, ValidationFailed
 
@@ -65,11 +65,6 @@ def _contents(items: list[CartItem]) -> CartContents:
     )
 
 
-def enrollment_window_open(course: Course, now) -> bool:
-    opens, closes = course.enrollment_opens_at, course.enrollment_closes_at
-    return (opens is None or opens <= now) and (closes is None or now < closes)
-
-
 def cart_get(*, actor) -> CartContents:
     """The caller's open cart (empty contents if there is none). No side effects."""
     require_user(actor)
@@ -99,8 +94,7 @@ def cart_add_item(*, actor, course_id: UUID) -> CartContents:
     now = timezone.now()
     if course.is_free:
         raise ValidationFailed("Free courses need no purchase; enroll directly.", code=COURSE_IS_FREE)
-    if not enrollment_window_open(course, now):
-        raise Conflict(ENROLLMENT_CLOSED, "Enrollment for this course is not open.")
+    learning_services.enrollment_window_require(course=course, now=now)
     # Advisory only: the seat is claimed at checkout, where the limit is enforced.
     if course.capacity is not None and course.seats_taken >= course.capacity:
         raise Conflict(COURSE_FULL, "This course has no free seats.")

@@ -57,13 +57,11 @@ from apps.commerce.errors import (
     CART_CHANGED,
     CART_EMPTY,
     COURSE_UNAVAILABLE,
-    ENROLLMENT_CLOSED,
     ORDER_FAILED,
     PAYMENT_DECLINED,
     PAYMENT_PROVIDER_ERROR,
 )
 from apps.commerce.models import Order, OrderItem, Payment, Sponsorship
-from apps.commerce.services.cart import enrollment_window_open
 from apps.commerce.services.sponsors import sponsorship_for_code, sponsorship_unuse_for_order, sponsorship_use
 from apps.identity.services import require_user
 from apps.learning import services as learning_services
@@ -228,8 +226,7 @@ def _plan(*, actor, sponsorship_code: str | None) -> _Plan:
         details = {"course_id": str(item.course_id)}
         if item.course.status != Course.Status.PUBLISHED:
             raise Conflict(COURSE_UNAVAILABLE, f"{item.course.title} is no longer on sale; remove it.", details)
-        if not enrollment_window_open(item.course, now):
-            raise Conflict(ENROLLMENT_CLOSED, f"Enrollment for {item.course.title} is not open.", details)
+        learning_services.enrollment_window_require(course=item.course, now=now)
     sponsorship = None
     if sponsorship_code:
         sponsorship = sponsorship_for_code(

@@ -563,3 +563,34 @@ class TestEmailTasks:
 def test_application_errors_carry_codes():
     # a guard that the error module is what services raise (not generic exceptions)
     assert issubclass(Conflict, ApplicationError)
+
+
+# --- The enrollment window (one rule for enrolling, carts and checkout) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "is_open"),
+    [
+        (None, None, True),
+        (0, None, True),  # opens at this very instant: open
+        (1, None, False),
+        (None, 0, False),  # closes at this very instant: closed
+        (None, 1, True),
+        (-2, -1, False),
+    ],
+    ids=["no-bounds", "opens-now", "not-yet", "closes-now", "closes-later", "over"],
+)
+def test_enrollment_window_bounds(opens, closes, is_open):
+    now = timezone.now()
+    course = Course(
+        title="Windowed",
+        enrollment_opens_at=None if opens is None else now + timedelta(hours=opens),
+        enrollment_closes_at=None if closes is None else now + timedelta(hours=closes),
+    )
+    if is_open:
+        services.enrollment_window_require(course=course, now=now)
+    else:
+        with pytest.raises(Conflict) as refused:
+            services.enrollment_window_require(course=course, now=now)
+        assert refused.value.code == "enrollment_closed"
+        assert refused.value.details == {"course_id": str(course.pk)}
