@@ -50,7 +50,6 @@ PUBLIC = {
     "apps.labs.services.lab_availability": "lab availability is public",
     "apps.commerce.services.sponsors.sponsor_list": "approved sponsors are public",
     "apps.commerce.services.sponsors.sponsor_get": "approved sponsors are public",
-    "apps.ai_orchestration.services.tools_available": "a predicate: anonymous actors may use no tool",
     "apps.ai_orchestration.services.tool_for": "a predicate: anonymous actors may use no tool",
 }
 
