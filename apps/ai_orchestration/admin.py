@@ -14,9 +14,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from apps.ai_orchestration import repositories, services
+from apps.ai_orchestration import services
 from apps.ai_orchestration.models import Conversation, Message, ToolCall
 from apps.ai_orchestration.tools import REGISTRY
+from apps.identity import repositories as identity_repositories
 from deltalabs.admin_tools import export_csv_action
 
 
@@ -152,7 +153,7 @@ class ToolCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def usage_view(self, request):
         """Per-user usage over the last 30 days: the heaviest users first."""
         rows = services.usage_per_user(actor=request.user, days=30, limit=50)
-        users = repositories.users_by_ids([row.user_id for row in rows])
+        users = identity_repositories.users_by_ids([row.user_id for row in rows])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

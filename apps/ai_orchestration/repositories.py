@@ -9,7 +9,6 @@ from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from apps.ai_orchestration.models import Conversation, Message, ToolCall
-from apps.identity.models import User
 
 
 def conversation_get(conversation_id: UUID) -> Conversation | None:
@@ -104,7 +103,3 @@ def turns_by_user(*, since: datetime, user_ids: list[UUID]) -> dict[UUID, int]:
         .annotate(turns=Count("id"))
     )
     return {row["conversation__user_id"]: row["turns"] for row in rows}
-
-
-def users_by_ids(user_ids: list[UUID]) -> dict[UUID, User]:
-    return {user.pk: user for user in User.objects.filter(pk__in=list(user_ids))}

@@ -1,5 +1,6 @@
 """Assessment queries. No rules, no permissions: the services decide who sees
-what. The gradebook queries are built so that one page costs a fixed number
+what. Only assessment's own tables are queried here (a course's learners come
+from ``apps.learning.repositories.learners_of_course``). The gradebook queries are built so that one page costs a fixed number
 of queries whatever the class size (see ``submissions_for_learners``)."""
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from uuid import UUID
 from django.db.models import Prefetch, QuerySet
 
 from apps.assessment.models import Assessment, AssessmentItem, Submission
-from apps.learning.models import Enrollment
-
-# Learners who count in a course's gradebook: enrolled now or finished.
-GRADEBOOK_STATUSES = (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED)
+from apps.catalog import repositories as catalog_repositories
 
 
 def assessment_get(assessment_id: UUID) -> Assessment | None:
@@ -111,16 +109,6 @@ def submissions_for_learners(
     )
 
 
-def gradebook_enrollments(course_id: UUID) -> QuerySet[Enrollment]:
-    """The learners of a course (active or completed), each once (at most one
-    current enrollment per user and course), with their names in the same query."""
-    return (
-        Enrollment.objects.filter(course_id=course_id, status__in=GRADEBOOK_STATUSES)
-        .select_related("user")
-        .only("id", "enrolled_at", "status", "user_id", "user__id", "user__display_name")
-    )
-
-
 def submissions_awaiting_grading(*, course_id: UUID | None = None) -> QuerySet[Submission]:
     queryset = Submission.objects.filter(status=Submission.Status.SUBMITTED)
     if course_id is not None:
@@ -130,10 +118,8 @@ def submissions_awaiting_grading(*, course_id: UUID | None = None) -> QuerySet[S
 
 def courses_with_assessments() -> list[tuple[UUID, str]]:
     """(id, title) of the courses that have assessments (the admin's course filter)."""
-    from apps.catalog.models import Course
-
     course_ids = set(Assessment.objects.values_list("course_id", flat=True).distinct())
-    return list(Course.objects.filter(pk__in=list(course_ids)).order_by("title").values_list("pk", "title"))
+    return catalog_repositories.course_titles(course_ids)
 
 
 def submissions_awaiting_grading_count() -> int:

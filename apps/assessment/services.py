@@ -494,7 +494,10 @@ def gradebook_page(*, actor, course_id: UUID, cursor: str | None = None, limit: 
 def _gradebook_page(*, access: CourseAccess, cursor: str | None, limit: int) -> Page:
     assessments = repositories.assessments_published(access.course.pk)
     page = paginate(
-        repositories.gradebook_enrollments(access.course.pk), ordering=["-enrolled_at"], cursor=cursor, limit=limit
+        learning_repositories.learners_of_course(access.course.pk),
+        ordering=["-enrolled_at"],
+        cursor=cursor,
+        limit=limit,
     )
     by_user: dict[UUID, dict[UUID, Submission]] = {enrollment.user_id: {} for enrollment in page.items}
     if by_user and assessments:

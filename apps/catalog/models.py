@@ -1,7 +1,10 @@
 """Catalog entities: categories, courses, their ordered outline and resources.
 
-``Course.seats_taken`` and ``Course.waitlist_length`` are counters changed only
-by conditional updates in the learning services (never read-modify-write).
+Catalog owns ``Course`` with its seat counters (``capacity``, ``seats_taken``,
+``waitlist_length``): they are read and written only through
+``apps.catalog.repositories``, the counters by single conditional updates
+(never read-modify-write) that learning's services call when a seat or a
+waitlist place changes hands.
 Instructors are linked through ``CourseInstructor`` (UUID key; MongoDB has no
 auto-created join tables with integer keys).
 """

@@ -1,5 +1,11 @@
 """Catalog queries. No rules, no permissions.
 
+Catalog owns its tables, the course counters included (``capacity``,
+``seats_taken``, ``waitlist_length``): every read and write of them is here.
+Learning, which decides who takes a seat, changes the counters only through
+the seat and waitlist functions below, each ONE conditional update whose
+invariant is written next to it.
+
 Every query here is portable to MongoDB: relations are followed with
 ``select_related`` or reverse-FK ``Prefetch`` (never many-to-many prefetches),
 and filters on related rows are resolved to id lists first (``pk__in``), so no
@@ -12,7 +18,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from apps.catalog.models import Category, Course, CourseInstructor, Lesson, Resource, Section
 
@@ -116,6 +122,52 @@ def course_set_capacity(*, course_id: UUID, capacity: int | None) -> bool:
     return Course.objects.filter(pk=course_id, seats_taken__lte=capacity).update(capacity=capacity) == 1
 
 
+# --- Seat counters (changed by learning's services through these functions only) --------
+
+
+def seat_claim(course_id: UUID) -> bool:
+    """Take one seat of the course; False when it is full."""
+    # Invariant: seats_taken <= capacity (null capacity = unlimited). The
+    # filter makes the increment conditional, so concurrent requests cannot
+    # overshoot: the database applies them one at a time to the course row.
+    claimed = Course.objects.filter(Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity")), pk=course_id).update(
+        seats_taken=F("seats_taken") + 1
+    )
+    return claimed == 1
+
+
+def seat_release(course_id: UUID) -> bool:
+    """Give one seat back; False if none was taken."""
+    # Invariant: seats_taken >= 0, and it only drops when an enrollment
+    # holding a seat left that status in the same transaction.
+    return Course.objects.filter(pk=course_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1) == 1
+
+
+def waitlist_grow(course_id: UUID) -> int:
+    """Count one more waitlisted learner; returns the new last position."""
+    # Invariant: the course's waitlisted enrollments hold positions exactly
+    # 1..waitlist_length. Learning changes the waitlist and this counter in one
+    # transaction, so concurrent waitlist changes of one course are serialised
+    # by the course row (SQLite's write lock; a write conflict and retry on MongoDB).
+    Course.objects.filter(pk=course_id).update(waitlist_length=F("waitlist_length") + 1)
+    return Course.objects.filter(pk=course_id).values_list("waitlist_length", flat=True).get()
+
+
+def waitlist_shrink(course_id: UUID) -> None:
+    """Count one waitlisted learner fewer (promoted or cancelled)."""
+    Course.objects.filter(pk=course_id, waitlist_length__gt=0).update(waitlist_length=F("waitlist_length") - 1)
+
+
+def course_counters_reset(*, course_id: UUID, seats_taken: int, waitlist_length: int) -> None:
+    """Set the counters to recounted values (seeding, after bulk-loading enrollments)."""
+    Course.objects.filter(pk=course_id).update(seats_taken=seats_taken, waitlist_length=waitlist_length)
+
+
+def course_counters() -> list[tuple[UUID, int, int]]:
+    """(id, seats_taken, waitlist_length) of every course (seeding's recount)."""
+    return list(Course.objects.values_list("id", "seats_taken", "waitlist_length"))
+
+
 def course_ids_in_category(category_id: UUID) -> list[UUID]:
     return list(Course.objects.filter(category_id=category_id).values_list("id", flat=True))
 
@@ -147,6 +199,16 @@ def lesson_ids_in_outline_order(course_id: UUID) -> list[UUID]:
     lessons = Lesson.objects.filter(course_id=course_id).values_list("id", "section_id", "position")
     ordered = sorted(lessons, key=lambda row: (section_order.get(row[1], len(section_order)), row[2], str(row[0])))
     return [lesson_id for lesson_id, _, _ in ordered]
+
+
+def course_ids_with_title_containing(term: str, *, limit: int) -> list[UUID]:
+    """At most ``limit`` ids of courses whose title contains ``term`` (admin search)."""
+    return list(Course.objects.filter(title__icontains=term).order_by().values_list("id", flat=True)[:limit])
+
+
+def course_titles(course_ids: Iterable[UUID]) -> list[tuple[UUID, str]]:
+    """(id, title) of these courses, by title."""
+    return list(Course.objects.filter(pk__in=list(course_ids)).order_by("title").values_list("pk", "title"))
 
 
 def lesson_course_id(lesson_id: UUID) -> UUID | None:

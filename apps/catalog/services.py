@@ -8,6 +8,12 @@ Visibility rules, in one place:
 - resources are for staff, instructors and enrolled learners (403 for others
   on a visible course).
 
+Enrollments are learning's, a domain above this one, which catalog never
+imports: callers that know the actor is an enrolled learner say so
+(``enrolled=True``; ``apps.learning.services.course_detail`` and
+``course_resources`` do, and serve the REST endpoints and the assistant).
+The one event catalog sends up is ``signals.course_capacity_changed``.
+
 Catalogue reads go through ``apps.catalog.caching``; every service that
 changes a course calls ``course_changed`` so the change is visible at once.
 """
@@ -20,7 +26,7 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from apps.catalog import caching, hooks, repositories
+from apps.catalog import caching, repositories, signals
 from apps.catalog.errors import CAPACITY_BELOW_SEATS_TAKEN, INVALID_ENROLLMENT_WINDOW
 from apps.catalog.models import Category, Course, Lesson
 from apps.identity.services import is_signed_in, is_staff, require_user
@@ -78,11 +84,9 @@ def _may_see(actor, course: Course) -> bool:
     return course.status == Course.Status.PUBLISHED or is_staff(actor) or _teaches(actor, course)
 
 
-def _has_full_access(actor, course: Course) -> bool:
+def _has_full_access(actor, course: Course, *, enrolled: bool) -> bool:
     """Staff, instructors and enrolled learners see all lesson content and resources."""
-    if is_staff(actor) or _teaches(actor, course):
-        return True
-    return is_signed_in(actor) and hooks.is_enrolled(user_id=actor.pk, course_id=course.pk)
+    return is_staff(actor) or _teaches(actor, course) or (enrolled and is_signed_in(actor))
 
 
 def _require_staff(actor) -> None:
@@ -122,8 +126,10 @@ def _fresh_seats(courses: list[Course]) -> None:
         course.seats_taken = seats.get(course.pk, course.seats_taken)
 
 
-def course_detail(*, actor, course_id: UUID) -> CourseDetail:
-    """The course with instructors and outline (cached), for anyone who may see it.
+def course_detail(*, actor, course_id: UUID, enrolled: bool = False) -> CourseDetail:
+    """The course with instructors and outline (cached), for anyone who may see
+    it; ``enrolled``: the caller vouches that the actor is an enrolled learner
+    (lesson content for every lesson).
 
     Raises 404 ``not_found`` for unknown courses and for drafts/archived
     courses the actor does not teach (staff see everything).
@@ -139,7 +145,7 @@ def course_detail(*, actor, course_id: UUID) -> CourseDetail:
         _fresh_seats([course])
     if not _may_see(actor, course):
         raise NotFound("Course not found.")
-    return CourseDetail(course=course, full_access=_has_full_access(actor, course))
+    return CourseDetail(course=course, full_access=_has_full_access(actor, course, enrolled=enrolled))
 
 
 def _clean_search_params(
@@ -254,14 +260,17 @@ def category_list(*, cursor: str | None = None, limit: int = 20) -> Page:
     return page
 
 
-def course_resources(*, actor, course_id: UUID, cursor: str | None = None, limit: int = 20) -> Page:
-    """The course's resources for staff, instructors and enrolled learners.
+def course_resources(
+    *, actor, course_id: UUID, enrolled: bool = False, cursor: str | None = None, limit: int = 20
+) -> Page:
+    """The course's resources for staff, instructors and enrolled learners
+    (``enrolled``: the caller vouches that the actor is one).
 
     404 if the course is not visible to the actor, 403 ``permission_denied``
     for anyone else who can see the course.
     """
     course = course_get_visible(actor=actor, course_id=course_id)
-    if not _has_full_access(actor, course):
+    if not _has_full_access(actor, course, enrolled=enrolled):
         raise PermissionDenied("Resources are for enrolled learners and instructors.")
     return paginate(repositories.resource_queryset(course.pk), ordering=["position"], cursor=cursor, limit=limit)
 
@@ -336,9 +345,10 @@ def course_update(*, actor, course_id: UUID, values: dict) -> Course:
     """Change a course's editable fields (staff only).
 
     Capacity is changed with a conditional update: it cannot drop below the
-    seats already taken (400 ``capacity_below_seats_taken``). Raising it (or
-    making it unlimited) promotes waitlisted learners into the new seats in
-    the same transaction. Side effects: invalidates the catalogue cache.
+    seats already taken (400 ``capacity_below_seats_taken``). A capacity
+    change sends ``signals.course_capacity_changed`` inside the transaction:
+    learning promotes waitlisted learners into any new seats, in the same
+    transaction. Side effects: invalidates the catalogue cache.
     """
     require_user(actor)
     _require_staff(actor)
@@ -366,7 +376,9 @@ def _course_update_unit(*, course_id: UUID, cleaned: dict) -> None:
     if cleaned:
         repositories.course_update_fields(course_id=course_id, values=cleaned)
     if has_capacity:
-        hooks.seats_freed(course_id=course_id)  # fills any seats the new capacity freed
+        # The one upward notification: learning fills any seats the new
+        # capacity freed, inside this transaction (apps.catalog.signals).
+        signals.course_capacity_changed.send(sender=Course, course_id=course_id)
 
 
 def course_publish(*, actor, course_id: UUID) -> Course:

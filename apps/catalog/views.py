@@ -1,12 +1,13 @@
 """Catalog endpoints (public reads): parse the query, call one service, render.
 
 Anyone may browse without a token; a token that is sent must be valid.
-Visibility and caching live in ``apps.catalog.services``.
+Visibility and caching live in ``apps.catalog.services``. A course's detail
+and resources depend on the caller's enrollment, which catalog does not know:
+their endpoints are learning's (``apps.learning.views``).
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
 
 from apps.catalog import outputs, services
 from apps.catalog.filters import CourseFilterSet
@@ -50,44 +51,6 @@ class CourseListView(ApiView):
             **filters.search_arguments(),
         )
         return page_response(page, outputs.CourseSerializer)
-
-
-class CourseDetailView(ApiView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        responses={200: outputs.CourseDetailSerializer},
-        summary="A course with its outline",
-        description=(
-            "Sections and lessons in order. Lesson `content` is null unless the lesson is a preview or the "
-            "caller is enrolled, an instructor of the course or staff. 404 `not_found` for unknown courses and "
-            "for drafts/archived courses (except for staff and the course's instructors)."
-        ),
-        tags=["catalog"],
-    )
-    def get(self, request, course_id):
-        detail = services.course_detail(actor=request.user, course_id=course_id)
-        return Response(outputs.CourseDetailSerializer(detail.course, context={"detail": detail}).data)
-
-
-class CourseResourcesView(ApiView):
-    @extend_schema(
-        parameters=PAGINATION_PARAMETERS,
-        responses={200: paginated(outputs.ResourceSerializer)},
-        summary="A course's resources",
-        description=(
-            "For enrolled learners (active or completed), instructors and staff. 401 `not_authenticated` "
-            "without a token, 403 `permission_denied` for others, 404 `not_found` if the course is not visible."
-        ),
-        tags=["catalog"],
-    )
-    def get(self, request, course_id):
-        page = services.course_resources(
-            actor=request.user,
-            course_id=course_id,
-            **page_args(request),
-        )
-        return page_response(page, outputs.ResourceSerializer)
 
 
 class CategoryListView(ApiView):

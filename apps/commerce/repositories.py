@@ -1,4 +1,6 @@
-"""Commerce queries. No rules, no permissions.
+"""Commerce queries. No rules, no permissions. Only commerce's own tables are
+queried here; users and enrollments are read through identity's and learning's
+repositories.
 
 Every counter here (cart size, sponsorship seats) moves only through a single
 conditional ``update()`` whose filter states the limit; callers read the row
@@ -7,7 +9,6 @@ count to learn whether the limit held.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -26,8 +27,7 @@ from apps.commerce.models import (
     Sponsorship,
     SponsorshipRedemption,
 )
-from apps.identity.models import User
-from apps.learning.models import Enrollment
+from apps.identity import repositories as identity_repositories
 
 # --- Carts ----------------------------------------------------------------------
 
@@ -107,25 +107,6 @@ def cart_reopen(*, cart_id: UUID, user_id: UUID, now: datetime) -> int:
 def carts_expire_stale(*, untouched_since: datetime, now: datetime) -> int:
     return Cart.objects.filter(status=Cart.Status.OPEN, updated_at__lt=untouched_since).update(
         status=Cart.Status.EXPIRED, updated_at=now
-    )
-
-
-# --- Enrollments (read-only views of the learning domain) ---------------------
-
-
-def enrollment_current_exists(*, user_id: UUID, course_id: UUID) -> bool:
-    """Any non-cancelled enrollment (active, waitlisted, completed)."""
-    return Enrollment.objects.filter(
-        user_id=user_id, course_id=course_id, status__in=Enrollment.CURRENT_STATUSES
-    ).exists()
-
-
-def enrollment_ids_current(enrollment_ids: Iterable[UUID]) -> list[UUID]:
-    ids = [pk for pk in enrollment_ids if pk is not None]
-    if not ids:
-        return []
-    return list(
-        Enrollment.objects.filter(pk__in=ids, status__in=Enrollment.CURRENT_STATUSES).values_list("pk", flat=True)
     )
 
 
@@ -209,9 +190,7 @@ def order_search(queryset: QuerySet, term: str) -> QuerySet:
     The email is resolved to user ids first: one indexed lookup instead of a
     join over every order (and MongoDB-friendly)."""
     term = term.strip()
-    user_ids = list(
-        User.objects.filter(email__startswith=term.lower()).values_list("id", flat=True)[:SEARCH_MATCH_LIMIT]
-    )
+    user_ids = identity_repositories.user_ids_with_email_prefix(term, limit=SEARCH_MATCH_LIMIT)
     return queryset.filter(Q(number=term.upper()) | Q(user_id__in=user_ids))
 
 

@@ -8,12 +8,7 @@ from uuid import UUID
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from apps.catalog.models import Lesson
 from apps.engagement.models import Answer, Question
-
-
-def lesson_in_course(*, course_id: UUID, lesson_id: UUID) -> bool:
-    return Lesson.objects.filter(pk=lesson_id, course_id=course_id).exists()
 
 
 def question_get(question_id: UUID) -> Question | None:

@@ -97,7 +97,7 @@ def question_create(*, actor, course_id: UUID, title: str, body: str, lesson_id:
     require_user(actor)
     access = course_access(actor=actor, course_id=course_id)
     _require_open_for_posting(access)
-    if lesson_id is not None and not repositories.lesson_in_course(course_id=access.course.pk, lesson_id=lesson_id):
+    if lesson_id is not None and catalog_repositories.lesson_course_id(lesson_id) != access.course.pk:
         raise ValidationFailed(
             "The lesson is not part of this course.", {"lesson_id": ["Not a lesson of this course."]}
         )

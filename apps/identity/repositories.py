@@ -16,6 +16,16 @@ def user_by_email(email: str) -> User | None:
     return User.objects.filter(email=normalize_email(email)).first()
 
 
+def users_by_ids(user_ids: list[UUID]) -> dict[UUID, User]:
+    return {user.pk: user for user in User.objects.filter(pk__in=list(user_ids))}
+
+
+def user_ids_with_email_prefix(prefix: str, *, limit: int) -> list[UUID]:
+    """At most ``limit`` ids of users whose email starts with ``prefix`` (admin
+    search: an indexed prefix match, no join)."""
+    return list(User.objects.filter(email__startswith=prefix.lower()).order_by().values_list("id", flat=True)[:limit])
+
+
 def user_email_exists(email: str) -> bool:
     return User.objects.filter(email=normalize_email(email)).exists()
 

@@ -7,10 +7,10 @@ class LearningConfig(AppConfig):
     verbose_name = "Learning"
 
     def ready(self) -> None:
-        # Catalog sits below learning: it asks through hooks instead of imports.
-        from apps.catalog import hooks as catalog_hooks
-        from apps.learning import dashboard, repositories, services
+        from apps.catalog import signals as catalog_signals
+        from apps.learning import dashboard, receivers
 
-        catalog_hooks.register_enrollment_checker(repositories.enrollment_is_active)
-        catalog_hooks.register_seats_freed_listener(services.waitlist_fill)
+        # Catalog sits below learning and never imports it; the one event it
+        # sends up (apps.catalog.signals) is answered here.
+        catalog_signals.course_capacity_changed.connect(receivers.fill_waitlist, dispatch_uid="learning.fill_waitlist")
         dashboard.register()

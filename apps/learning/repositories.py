@@ -1,19 +1,21 @@
 """Learning queries. No rules, no permissions.
 
-The course counters (``Course.seats_taken``, ``Course.waitlist_length``) are
-changed here and only here, each by ONE conditional update; the invariant each
-update keeps is written next to it.
+Only learning's own tables (enrollments, progress) are queried here. The
+course counters a seat or a waitlist place moves (``seats_taken``,
+``waitlist_length``) belong to catalog: the services change them through
+``apps.catalog.repositories`` in the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Count, F, Q, QuerySet
 
-from apps.catalog.models import Course
-from apps.identity.models import User
+from apps.catalog import repositories as catalog_repositories
+from apps.identity import repositories as identity_repositories
 from apps.learning.models import Enrollment, LessonProgress
 
 # Statuses that give a learner access to course material.
@@ -77,37 +79,10 @@ def enrollment_touch(*, enrollment_id: UUID, now: datetime) -> None:
     Enrollment.objects.filter(pk=enrollment_id).update(updated_at=now)
 
 
-# --- Seats ----------------------------------------------------------------------
-
-
-def seat_claim(course_id: UUID) -> bool:
-    """Take one seat of the course; False when it is full."""
-    # Invariant: seats_taken <= capacity (null capacity = unlimited). The
-    # filter makes the increment conditional, so concurrent requests cannot
-    # overshoot: the database applies them one at a time to the course row.
-    claimed = Course.objects.filter(Q(capacity__isnull=True) | Q(seats_taken__lt=F("capacity")), pk=course_id).update(
-        seats_taken=F("seats_taken") + 1
-    )
-    return claimed == 1
-
-
-def seat_release(course_id: UUID) -> bool:
-    # Invariant: seats_taken >= 0, and it only drops when an enrollment
-    # holding a seat left that status in the same transaction.
-    return Course.objects.filter(pk=course_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1) == 1
-
-
 # --- Waitlist ---------------------------------------------------------------------
 # Invariant: the course's waitlisted enrollments hold positions exactly
-# 1..waitlist_length. Every change updates Course.waitlist_length in the same
-# transaction, so concurrent waitlist changes of one course are serialised by
-# the course row (SQLite's write lock; a write conflict and retry on MongoDB).
-
-
-def waitlist_push(course_id: UUID) -> int:
-    """Grow the waitlist by one; returns the new last position."""
-    Course.objects.filter(pk=course_id).update(waitlist_length=F("waitlist_length") + 1)
-    return Course.objects.filter(pk=course_id).values_list("waitlist_length", flat=True).get()
+# 1..Course.waitlist_length; the services move the counter (catalog's) in the
+# same transaction as every waitlist change.
 
 
 def waitlist_first(course_id: UUID) -> Enrollment | None:
@@ -118,12 +93,11 @@ def waitlist_first(course_id: UUID) -> Enrollment | None:
     )
 
 
-def waitlist_close_gap(*, course_id: UUID, position: int) -> None:
+def waitlist_positions_close_gap(*, course_id: UUID, position: int) -> None:
     """Remove ``position`` from the waitlist: everyone behind moves up one."""
     Enrollment.objects.filter(
         course_id=course_id, status=Enrollment.Status.WAITLISTED, waitlist_position__gt=position
     ).update(waitlist_position=F("waitlist_position") - 1)
-    Course.objects.filter(pk=course_id, waitlist_length__gt=0).update(waitlist_length=F("waitlist_length") - 1)
 
 
 # --- Progress ---------------------------------------------------------------------
@@ -162,16 +136,36 @@ SEARCH_MATCH_LIMIT = 500
 
 def enrollment_search(queryset: QuerySet[Enrollment], term: str) -> QuerySet[Enrollment]:
     """Enrollments whose learner's email starts with ``term`` or whose course
-    title contains it. Resolved to id lists first: two small indexed lookups
-    instead of a join over every enrollment (and MongoDB-friendly)."""
+    title contains it. Resolved to id lists first (by identity and catalog,
+    whose tables those are): two small indexed lookups instead of a join over
+    every enrollment (and MongoDB-friendly)."""
     term = term.strip()
-    user_ids = list(
-        User.objects.filter(email__startswith=term.lower()).order_by().values_list("id", flat=True)[:SEARCH_MATCH_LIMIT]
-    )
-    course_ids = list(
-        Course.objects.filter(title__icontains=term).order_by().values_list("id", flat=True)[:SEARCH_MATCH_LIMIT]
-    )
+    user_ids = identity_repositories.user_ids_with_email_prefix(term, limit=SEARCH_MATCH_LIMIT)
+    course_ids = catalog_repositories.course_ids_with_title_containing(term, limit=SEARCH_MATCH_LIMIT)
     return queryset.filter(Q(user_id__in=user_ids) | Q(course_id__in=course_ids))
+
+
+# --- For the domains above learning -------------------------------------------------
+
+
+def enrollment_ids_current(enrollment_ids: Iterable[UUID | None]) -> list[UUID]:
+    """Those of ``enrollment_ids`` that are current (not cancelled); None entries are skipped."""
+    ids = [pk for pk in enrollment_ids if pk is not None]
+    if not ids:
+        return []
+    return list(
+        Enrollment.objects.filter(pk__in=ids, status__in=Enrollment.CURRENT_STATUSES).values_list("pk", flat=True)
+    )
+
+
+def learners_of_course(course_id: UUID) -> QuerySet[Enrollment]:
+    """The learners of a course (active or completed), each once (at most one
+    current enrollment per user and course), with their names in the same query."""
+    return (
+        Enrollment.objects.filter(course_id=course_id, status__in=ACCESS_STATUSES)
+        .select_related("user")
+        .only("id", "enrolled_at", "status", "user_id", "user__id", "user__display_name")
+    )
 
 
 # --- Dashboard figures ----------------------------------------------------------

@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.db.models import Count
 from django.utils import timezone
 
+from apps.catalog import repositories as catalog_repositories
 from apps.catalog.models import Course, Lesson
 from apps.catalog.seeding import CLOSED_COURSE_SLUG, FREE_COURSE_SLUG, FULL_COURSE_SLUG, SHOWCASE, WORKSHOP_SLUG
 from apps.identity.models import User
@@ -163,7 +164,8 @@ def _recount(ctx: SeedContext) -> None:
         .annotate(n=Count("id"))
         .values_list("course_id", "n")
     )
-    for course in Course.objects.only("id", "seats_taken", "waitlist_length", "capacity"):
-        taken, queued = seats.get(course.pk, 0), waiting.get(course.pk, 0)
-        if (course.seats_taken, course.waitlist_length) != (taken, queued):
-            Course.objects.filter(pk=course.pk).update(seats_taken=taken, waitlist_length=queued)
+    # The counters are catalog's: recounted here, written through its repository.
+    for course_id, seats_taken, waitlist_length in catalog_repositories.course_counters():
+        taken, queued = seats.get(course_id, 0), waiting.get(course_id, 0)
+        if (seats_taken, waitlist_length) != (taken, queued):
+            catalog_repositories.course_counters_reset(course_id=course_id, seats_taken=taken, waitlist_length=queued)

@@ -1,7 +1,8 @@
 """Learning use cases: enrollments, seats, waitlists, progress.
 
 Seat limits hold under any concurrency: a seat is taken by ONE conditional
-update on ``Course.seats_taken`` (``repositories.seat_claim``) and "one
+update on ``Course.seats_taken`` (``apps.catalog.repositories.seat_claim``:
+catalog owns the counters, learning decides who takes a seat) and "one
 current enrollment per learner and course" by a partial unique constraint;
 nothing is checked-then-written. Each use case is one transaction
 (``deltalabs.db.transactional``); an ``IntegrityError`` aborts it and is
@@ -9,12 +10,16 @@ translated outside, never swallowed inside. Emails are queued on commit.
 
 ``seats_taken`` counts active and completed enrollments (finishing a course
 does not hand the seat to someone else) and the ``pending`` holds of orders
-whose payment has not settled (``enrollment_hold``), which learners never see. The waitlist is FIFO with positions
-1..n kept contiguous; when a seat frees, the first waitlisted learner gets it
-in the same transaction and is emailed.
+whose payment has not settled (``enrollment_hold``), which learners never
+see. The waitlist is FIFO with positions 1..n kept contiguous; when a seat
+frees (a cancellation here, or more capacity: catalog's
+``course_capacity_changed`` signal, answered by ``apps.learning.receivers``),
+the first waitlisted learner gets it in the same transaction and is emailed.
 
 Also answers "who is this person to this course?" for the domains above
-learning (engagement, assessment, labs, commerce).
+learning (engagement, assessment, labs, commerce), and serves the course
+reads that depend on it (``course_detail``, ``course_resources``: catalog
+decides with the enrollment fact learning supplies).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.catalog import repositories as catalog_repositories
+from apps.catalog import services as catalog_services
 from apps.catalog.models import Course
 from apps.identity import repositories as identity_repositories
 from apps.identity.services import is_signed_in, is_staff, require_user
@@ -108,6 +114,13 @@ def _queue_promotion_email(enrollment_id: UUID) -> None:
     on_commit(lambda: tasks.send_waitlist_promotion_email.delay(enrollment_id=str(enrollment_id)))
 
 
+def _close_waitlist_gap(*, course_id: UUID, position: int) -> None:
+    """Take ``position`` out of the waitlist (promoted or cancelled): everyone
+    behind moves up and the course's counter (catalog's) shrinks, together."""
+    repositories.waitlist_positions_close_gap(course_id=course_id, position=position)
+    catalog_repositories.waitlist_shrink(course_id)
+
+
 def _promote_waitlist(course_id: UUID) -> list[UUID]:
     """Give free seats to waitlisted learners, first come first served.
 
@@ -116,7 +129,7 @@ def _promote_waitlist(course_id: UUID) -> list[UUID]:
     """
     promoted: list[UUID] = []
     while (first := repositories.waitlist_first(course_id)) is not None:
-        if not repositories.seat_claim(course_id):
+        if not catalog_repositories.seat_claim(course_id):
             break
         activated = repositories.enrollment_change_status(
             enrollment_id=first.pk,
@@ -124,9 +137,9 @@ def _promote_waitlist(course_id: UUID) -> list[UUID]:
             values={"status": Status.ACTIVE, "waitlist_position": None},
         )
         if not activated:  # cannot happen inside one serialised unit; never leak the seat
-            repositories.seat_release(course_id)
+            catalog_repositories.seat_release(course_id)
             break
-        repositories.waitlist_close_gap(course_id=course_id, position=first.waitlist_position)
+        _close_waitlist_gap(course_id=course_id, position=first.waitlist_position)
         promoted.append(first.pk)
         _queue_promotion_email(first.pk)
     return promoted
@@ -155,10 +168,10 @@ def _cancel_unit(*, enrollment_id: UUID, cancellable: tuple[str, ...], reason: s
     if not changed:
         return None
     if enrollment.status in repositories.SEAT_STATUSES:
-        repositories.seat_release(enrollment.course_id)
+        catalog_repositories.seat_release(enrollment.course_id)
         _promote_waitlist(enrollment.course_id)
     elif enrollment.status == Status.WAITLISTED:
-        repositories.waitlist_close_gap(course_id=enrollment.course_id, position=enrollment.waitlist_position)
+        _close_waitlist_gap(course_id=enrollment.course_id, position=enrollment.waitlist_position)
     return enrollment.status
 
 
@@ -167,7 +180,7 @@ def _cancel_unit(*, enrollment_id: UUID, cancellable: tuple[str, ...], reason: s
 
 @transactional
 def _enroll_unit(*, actor, course_id: UUID, sponsorship_code: str | None, waitlist: bool) -> Enrollment:
-    if repositories.seat_claim(course_id):
+    if catalog_repositories.seat_claim(course_id):
         source = Source.SELF
         if sponsorship_code is not None:
             # Consumes one seat of the code or raises; either way inside this
@@ -178,7 +191,7 @@ def _enroll_unit(*, actor, course_id: UUID, sponsorship_code: str | None, waitli
             user_id=actor.pk, course_id=course_id, status=Status.ACTIVE, source=source
         )
     if waitlist and sponsorship_code is None:
-        position = repositories.waitlist_push(course_id)
+        position = catalog_repositories.waitlist_grow(course_id)
         return repositories.enrollment_insert(
             user_id=actor.pk, course_id=course_id, status=Status.WAITLISTED, source=Source.SELF, position=position
         )
@@ -227,7 +240,7 @@ def enrollment_create(
 
 @transactional
 def _grant_unit(*, user_id: UUID, course_id: UUID, source: str, status: str) -> Enrollment:
-    if not repositories.seat_claim(course_id):
+    if not catalog_repositories.seat_claim(course_id):
         raise _course_full()
     return repositories.enrollment_insert(user_id=user_id, course_id=course_id, status=status, source=source)
 
@@ -297,7 +310,7 @@ def _release_unit(*, enrollment_id: UUID) -> bool:
     # the hold, so the seat is freed once.
     if enrollment is None or not repositories.enrollment_delete_pending(enrollment_id):
         return False
-    repositories.seat_release(enrollment.course_id)
+    catalog_repositories.seat_release(enrollment.course_id)
     _promote_waitlist(enrollment.course_id)
     return True
 
@@ -369,8 +382,9 @@ def enrollment_revoke(*, enrollment_id: UUID, reason: str) -> Enrollment:
 
 
 def waitlist_fill(*, course_id: UUID) -> list[UUID]:
-    """Promote waitlisted learners into free seats (called when a course's
-    capacity grows). Joins the caller's transaction; emails on commit."""
+    """Promote waitlisted learners into free seats (when a course's capacity
+    changed: ``apps.learning.receivers``). Joins the caller's transaction;
+    emails on commit."""
     return transactional(_promote_waitlist)(course_id)
 
 
@@ -475,6 +489,33 @@ def enrollment_progress_update(*, actor, enrollment_id: UUID, lesson_id: UUID, c
                 enrollment_id=enrollment.pk, course_id=enrollment.course_id, lesson_id=lesson_id, completed=completed
             )
     return _progress_report(repositories.enrollment_get(enrollment.pk))
+
+
+# --- Course reads that depend on enrollment ---------------------------------------
+
+
+def _is_enrolled(actor, course_id: UUID) -> bool:
+    return (
+        actor is not None
+        and actor.is_authenticated
+        and repositories.enrollment_is_active(user_id=actor.pk, course_id=course_id)
+    )
+
+
+def course_detail(*, actor, course_id: UUID) -> catalog_services.CourseDetail:
+    """The course with its outline as ``actor`` may read it
+    (``apps.catalog.services.course_detail``), lesson content included for an
+    enrolled learner (active or completed). No side effects."""
+    return catalog_services.course_detail(actor=actor, course_id=course_id, enrolled=_is_enrolled(actor, course_id))
+
+
+def course_resources(*, actor, course_id: UUID, cursor: str | None = None, limit: int = 20) -> Page:
+    """The course's resources for staff, instructors and enrolled learners
+    (``apps.catalog.services.course_resources``: 404 invisible course, 403
+    anyone else). No side effects."""
+    return catalog_services.course_resources(
+        actor=actor, course_id=course_id, enrolled=_is_enrolled(actor, course_id), cursor=cursor, limit=limit
+    )
 
 
 # --- Course membership for the domains above learning ------------------------

@@ -3,6 +3,9 @@ from django.urls import path
 from apps.learning import views
 
 urlpatterns = [
+    # A course as this caller may read it (lesson content, resources): learning knows who is enrolled.
+    path("courses/<uuid:course_id>", views.CourseDetailView.as_view(), name="course-detail"),
+    path("courses/<uuid:course_id>/resources", views.CourseResourcesView.as_view(), name="course-resources"),
     path("enrollments", views.EnrollmentListView.as_view(), name="enrollment-list"),
     path("enrollments/<uuid:enrollment_id>", views.EnrollmentDetailView.as_view(), name="enrollment-detail"),
     path("enrollments/<uuid:enrollment_id>/cancel", views.EnrollmentCancelView.as_view(), name="enrollment-cancel"),

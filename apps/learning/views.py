@@ -1,13 +1,17 @@
 """Learning endpoints: validate input, call one service, render the result.
 
-Every endpoint needs a token. Ownership (another learner's enrollment is a
-404) is enforced by ``apps.learning.services``, not here.
+Every enrollment endpoint needs a token. Ownership (another learner's
+enrollment is a 404) is enforced by ``apps.learning.services``, not here.
+Also a course's detail and resources (paths under ``/v1/courses``, documented
+with the catalogue): what they show depends on the caller's enrollment.
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from apps.catalog import outputs as catalog_outputs
 from apps.learning import outputs, serializers, services
 from apps.learning.models import Enrollment
 from deltalabs.api import ApiView, page_response, query_data
@@ -132,3 +136,44 @@ class EnrollmentProgressView(ApiView):
             completed=data.validated_data["completed"],
         )
         return Response(outputs.ProgressSerializer(report).data)
+
+
+# --- A course as this caller may read it -----------------------------------------------
+
+
+class CourseDetailView(ApiView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: catalog_outputs.CourseDetailSerializer},
+        summary="A course with its outline",
+        description=(
+            "Sections and lessons in order. Lesson `content` is null unless the lesson is a preview or the "
+            "caller is enrolled, an instructor of the course or staff. 404 `not_found` for unknown courses and "
+            "for drafts/archived courses (except for staff and the course's instructors)."
+        ),
+        tags=["catalog"],
+    )
+    def get(self, request, course_id):
+        detail = services.course_detail(actor=request.user, course_id=course_id)
+        return Response(catalog_outputs.CourseDetailSerializer(detail.course, context={"detail": detail}).data)
+
+
+class CourseResourcesView(ApiView):
+    @extend_schema(
+        parameters=PAGINATION_PARAMETERS,
+        responses={200: paginated(catalog_outputs.ResourceSerializer)},
+        summary="A course's resources",
+        description=(
+            "For enrolled learners (active or completed), instructors and staff. 401 `not_authenticated` "
+            "without a token, 403 `permission_denied` for others, 404 `not_found` if the course is not visible."
+        ),
+        tags=["catalog"],
+    )
+    def get(self, request, course_id):
+        page = services.course_resources(
+            actor=request.user,
+            course_id=course_id,
+            **page_args(request),
+        )
+        return page_response(page, catalog_outputs.ResourceSerializer)

@@ -13,6 +13,7 @@ from apps.ai_orchestration.tools.results import rendered, renders_page
 from apps.catalog import outputs
 from apps.catalog import services as catalog_services
 from apps.catalog.services import CourseDetail
+from apps.learning import services as learning_services
 
 
 class SearchCoursesArguments(ToolArguments):
@@ -52,7 +53,8 @@ TOOLS = [
         name="get_course",
         description="Details of one course: summary, price, seats left, enrollment window, instructors and outline.",
         arguments=GetCourseArguments,
-        service=catalog_services.course_detail,
+        # Learning's: it adds what catalog cannot know (is the caller enrolled?).
+        service=learning_services.course_detail,
         serialize=_course_detail,
         mutates=False,
     ),

@@ -29,6 +29,7 @@ from apps.commerce.errors import (
 )
 from apps.commerce.models import Cart, CartItem
 from apps.identity.services import require_user
+from apps.learning import repositories as learning_repositories
 from apps.learning import services as learning_services
 from deltalabs.db import atomic
 from deltalabs.errors import Conflict, NotFound, ValidationFailed
@@ -98,7 +99,7 @@ def cart_add_item(*, actor, course_id: UUID) -> CartContents:
     # Advisory only: the seat is claimed at checkout, where the limit is enforced.
     if course.capacity is not None and course.seats_taken >= course.capacity:
         raise Conflict(COURSE_FULL, "This course has no free seats.")
-    if repositories.enrollment_current_exists(user_id=actor.pk, course_id=course.pk):
+    if learning_repositories.enrollment_current(user_id=actor.pk, course_id=course.pk) is not None:
         raise Conflict(ALREADY_ENROLLED, "You are already enrolled in this course.")
     for attempt in range(1, _ATTEMPTS + 1):
         try:

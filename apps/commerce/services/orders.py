@@ -17,6 +17,7 @@ from apps.commerce import payments, repositories, tasks
 from apps.commerce.errors import ORDER_NOT_REFUNDABLE, PAYMENT_PROVIDER_ERROR
 from apps.commerce.models import Order, Payment
 from apps.identity.services import is_staff, require_user
+from apps.learning import repositories as learning_repositories
 from apps.learning import services as learning_services
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import BadGateway, Conflict, NotFound, PermissionDenied
@@ -75,7 +76,7 @@ def _refund(*, order: Order, reason: str, provider) -> None:
     # a concurrent second refund match nothing.
     if not repositories.order_mark_refunded(order_id=order.pk, reason=reason, now=now):
         raise Conflict(ORDER_NOT_REFUNDABLE, "Only paid orders can be refunded.")
-    for enrollment_id in repositories.enrollment_ids_current(item.enrollment_id for item in order.items.all()):
+    for enrollment_id in learning_repositories.enrollment_ids_current(item.enrollment_id for item in order.items.all()):
         learning_services.enrollment_revoke(enrollment_id=enrollment_id, reason="refund")
     if order.total > 0:
         result = provider.refund(
