@@ -40,7 +40,11 @@ ERROR_REPLIES = {
     "cart_empty": "Your cart is empty: add a course first (“add Advanced Python to my cart”).",
     "cart_changed": "Your cart changed since I showed it to you; say “checkout” to see it again.",
     "payment_declined": "The card was declined; nothing was charged and your cart is unchanged.",
-    "payment_provider_error": "The payment service did not answer; nothing was charged. Say “checkout” to try again.",
+    # Not "nothing was charged": when the provider cannot say, the order stays pending until it is settled.
+    "payment_provider_error": (
+        "The payment service did not answer, so the payment is not confirmed; you will never be charged twice. "
+        "Check your orders in a few minutes, or say “checkout” to try again."
+    ),
     "payment_method_unavailable": "I can't pay by chat here: there is no card I may use. Check out in the app instead.",
     "confirmation_expired": "That checkout was not confirmed in time; say “checkout” to start again.",
     "booking_conflict": "You already hold a booking at that time.",
