@@ -45,6 +45,8 @@ PUBLIC = {
     "apps.catalog.services.course_search": "people browse the catalogue before they sign up",
     "apps.catalog.services.course_resources": "answers 401 itself for anonymous callers, after the 404 check",
     "apps.learning.services.course_role": "a predicate: anonymous actors have no role",
+    "apps.learning.services.course_detail": "catalog's course_detail with the enrollment fact: public like it",
+    "apps.learning.services.course_resources": "catalog's course_resources with the enrollment fact (401 there)",
     "apps.labs.services.lab_list": "labs are public",
     "apps.labs.services.lab_get": "labs are public",
     "apps.labs.services.lab_availability": "lab availability is public",
