@@ -1,10 +1,14 @@
 """The staff admin site: Django's admin, branded, with the staff dashboard on
-its index page (key numbers and charts registered by the domain apps)."""
+its index page (key numbers and charts registered by the domain apps) and the
+signed-in staff member's recent actions from the audit trail."""
 
 from django.contrib import admin
 from django.utils.safestring import mark_safe
 
-from deltalabs import charts, dashboard
+from deltalabs import audit, charts, dashboard
+from deltalabs.admin_base import admin_change_url
+
+RECENT_ACTIONS = 10
 
 
 class DeltaAdminSite(admin.AdminSite):
@@ -19,5 +23,16 @@ class DeltaAdminSite(admin.AdminSite):
             {**chart, "svg": mark_safe(charts.render(chart))}  # noqa: S308 - SVG built from escaped values
             for chart in data["charts"]
         ]
-        context = {"dashboard": {**data, "charts": rendered}, **(extra_context or {})}
+        context = {
+            "dashboard": {**data, "charts": rendered},
+            "recent_actions": self.recent_actions(request),
+            **(extra_context or {}),
+        }
         return super().index(request, extra_context=context)
+
+    def recent_actions(self, request) -> list[dict]:
+        """The staff member's latest audited changes, made anywhere (admin, API, assistant)."""
+        return [
+            {"entry": entry, "url": admin_change_url(self, entry.target_type, entry.target_id)}
+            for entry in audit.recent_by_actor(request.user.pk, limit=RECENT_ACTIONS)
+        ]

@@ -34,3 +34,26 @@ def find_auto_increment_models(models: Iterable) -> list[checks.Error]:
 @checks.register(checks.Tags.models)
 def check_no_auto_increment_keys(app_configs=None, **kwargs):
     return find_auto_increment_models(apps.get_models(include_auto_created=True))
+
+
+def find_unaudited_admins(site) -> list[checks.Error]:
+    """Every registered ModelAdmin records its saves in the audit trail."""
+    from deltalabs.admin_base import AuditedAdminMixin
+
+    return [
+        checks.Error(
+            f"The admin of {model._meta.label} ({type(model_admin).__name__}) does not audit its changes.",
+            hint="Build it on deltalabs.admin_base.DeltaModelAdmin (or mix in AuditedAdminMixin).",
+            obj=type(model_admin),
+            id="deltalabs.E003",
+        )
+        for model, model_admin in site._registry.items()
+        if not isinstance(model_admin, AuditedAdminMixin)
+    ]
+
+
+@checks.register(checks.Tags.admin)
+def check_admins_are_audited(app_configs=None, **kwargs):
+    from django.contrib import admin
+
+    return find_unaudited_admins(admin.site)

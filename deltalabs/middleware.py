@@ -39,12 +39,14 @@ class RequestIdMiddleware:
         request_id = _incoming_request_id(request)
         request.request_id = request_id
         token = request_context.set_request_id(request_id)
+        path_token = request_context.set_request_path(request.path)
         request_context.set_user_id(None)
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
             return response
         finally:
+            request_context.reset_request_path(path_token)
             request_context.reset_request_id(token)
 
 

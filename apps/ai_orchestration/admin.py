@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -18,6 +19,7 @@ from apps.ai_orchestration import services
 from apps.ai_orchestration.models import Conversation, Message, ToolCall
 from apps.ai_orchestration.tools import REGISTRY
 from apps.identity import repositories as identity_repositories
+from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action
 
 
@@ -65,7 +67,7 @@ class ToolCallInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyAdminMixin, DeltaModelAdmin):
     list_display = ("title", "user", "provider", "turn_count", "tool_call_count", "created_at", "updated_at")
     list_filter = ("provider",)
     search_fields = ("user__email", "title")
@@ -97,7 +99,7 @@ class ToolNameFilter(admin.SimpleListFilter):
 
 
 @admin.register(ToolCall)
-class ToolCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ToolCallAdmin(ReadOnlyAdminMixin, DeltaModelAdmin):
     list_display = ("created_at", "tool", "status", "user", "source", "duration_ms", "replayed", "conversation_link")
     list_filter = (ToolNameFilter, "status", "source")
     search_fields = ("user__email", "tool")
@@ -152,6 +154,8 @@ class ToolCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def usage_view(self, request):
         """Per-user usage over the last 30 days: the heaviest users first."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         rows = services.usage_per_user(actor=request.user, days=30, limit=50)
         users = identity_repositories.users_by_ids([row.user_id for row in rows])
         context = {

@@ -50,16 +50,16 @@ from apps.ai_orchestration.providers import (
 )
 from apps.ai_orchestration.tools import REGISTRY, Tool, ToolOutcome, run_tool
 from apps.ai_orchestration.tools.orders import CONFIRM_CHECKOUT
-from apps.identity.services import is_staff, require_user
+from apps.identity.services import require_user
 from deltalabs.errors import (
     BadGateway,
     Conflict,
     NotFound,
-    PermissionDenied,
     ValidationFailed,
     error_payload,
 )
 from deltalabs.pagination import Page, paginate
+from deltalabs.permissions import require_staff_permission
 
 MAX_MESSAGE_CHARS = 4000
 MAX_TOOL_STEPS = 5
@@ -477,10 +477,10 @@ class UserUsage:
 
 
 def usage_per_user(*, actor, days: int = 30, limit: int = 50) -> list[UserUsage]:
-    """The heaviest assistant users over the last ``days`` (staff only)."""
+    """The heaviest assistant users over the last ``days`` (staff with
+    ``ai_orchestration.view_toolcall``)."""
     require_user(actor)
-    if not is_staff(actor):
-        raise PermissionDenied("Only staff see usage.")
+    require_staff_permission(actor, "ai_orchestration.view_toolcall", "Your staff role does not show assistant usage.")
     since = timezone.now() - timedelta(days=days)
     rows = repositories.usage_by_user(since=since, limit=limit)
     turns = repositories.turns_by_user(since=since, user_ids=[row["user_id"] for row in rows])

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 
 from apps.assessment import repositories, services
 from apps.assessment.models import Assessment, AssessmentItem, Submission, SubmissionToGrade
+from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action
 from deltalabs.errors import ApplicationError, ValidationFailed
 
@@ -58,7 +59,7 @@ class AssessmentItemInline(admin.StackedInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(DeltaModelAdmin):
     list_display = ("title", "course", "kind", "weight", "max_score", "due_at", "is_published", "position")
     list_filter = ("is_published", "kind", CourseFilter)
     list_select_related = ("course",)
@@ -84,11 +85,11 @@ class AssessmentAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
         self.message_user(request, f"{changed} assessment(s) {'published' if is_published else 'unpublished'}.")
 
-    @admin.action(description="Publish selected assessments")
+    @admin.action(description="Publish selected assessments", permissions=["change"])
     def publish_selected(self, request, queryset):
         self._set_published(request, queryset, True)
 
-    @admin.action(description="Unpublish selected assessments")
+    @admin.action(description="Unpublish selected assessments", permissions=["change"])
     def unpublish_selected(self, request, queryset):
         self._set_published(request, queryset, False)
 
@@ -127,7 +128,7 @@ SUBMISSION_CSV = [
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(DeltaModelAdmin):
     form = GradeForm
     list_display = (
         "assessment",
@@ -162,13 +163,22 @@ class SubmissionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["grade_with_auto_score", "reset_selected", export_csv_action(SUBMISSION_CSV)]
 
+    # Grades and resets go through the services, which audit them.
+    changes_audited_by_services = True
+
     def has_add_permission(self, request) -> bool:
         return False  # learners hand work in through the API
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_grade_permission(request)  # grading is the only change
+
+    def has_grade_permission(self, request) -> bool:
+        return request.user.has_perm("assessment.grade_submission")
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # "reset" (through the service) is the way to remove one
 
-    @admin.action(description="Reset selected (the learners may submit again)")
+    @admin.action(description="Reset selected (the learners may submit again)", permissions=["grade"])
     def reset_selected(self, request, queryset):
         reset = 0
         for pk in queryset.values_list("pk", flat=True):
@@ -188,7 +198,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             feedback=form.cleaned_data.get("feedback", ""),
         )
 
-    @admin.action(description="Grade selected with their auto score")
+    @admin.action(description="Grade selected with their auto score", permissions=["grade"])
     def grade_with_auto_score(self, request, queryset):
         graded = 0
         for pk, auto_score in queryset.values_list("pk", "auto_score"):

@@ -107,6 +107,7 @@ class Submission(TimeStampedModel):
 
     class Meta:
         ordering = ["-submitted_at", "id"]
+        permissions = [("grade_submission", "Can grade and reset submissions")]
         constraints = [models.UniqueConstraint(fields=["user", "assessment"], name="uniq_submission_per_user")]
         indexes = [
             models.Index(fields=["course", "user"], name="submission_course_user"),

@@ -43,7 +43,14 @@ from apps.assessment.models import Assessment, AssessmentItem, Submission
 from apps.catalog.models import Course
 from apps.identity.services import require_user
 from apps.learning import repositories as learning_repositories
-from apps.learning.services import TEACHING_ROLES, CourseAccess, course_member_access, course_role
+from apps.learning.services import (
+    TEACHING_ROLES,
+    CourseAccess,
+    course_member_access,
+    course_role,
+    course_staff_may,
+)
+from deltalabs.audit import audit_record, diff
 from deltalabs.db import atomic
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
@@ -246,14 +253,24 @@ def assessment_get(*, actor, assessment_id: UUID) -> AssessmentView:
 
 
 def assessment_set_published(*, actor, assessment_id: UUID, is_published: bool) -> Assessment:
-    """Publish or unpublish an assessment. Instructors of the course and staff.
-    Publishing adds its weight to every learner's course grade."""
+    """Publish or unpublish an assessment. Instructors of the course and staff
+    with ``assessment.change_assessment``. Publishing adds its weight to every
+    learner's course grade. A change is audited."""
     require_user(actor)
     assessment, access = _visible_assessment(actor=actor, assessment=repositories.assessment_get(assessment_id))
     if not access.teaches:
         raise PermissionDenied("Only the course's instructors and staff publish assessments.")
+    if not course_staff_may(actor=actor, access=access, perm="assessment.change_assessment"):
+        raise PermissionDenied("Your staff role does not allow publishing assessments.")
     with atomic():
         repositories.assessment_set_published(assessment_id=assessment.pk, is_published=is_published)
+        if assessment.is_published != is_published:
+            audit_record(
+                actor=actor,
+                action="publish" if is_published else "unpublish",
+                target=assessment,
+                changes={"is_published": [assessment.is_published, is_published]},
+            )
     assessment.is_published = is_published
     return assessment
 
@@ -309,14 +326,20 @@ def submission_create(*, actor, assessment_id: UUID, answers: Any) -> Submission
 
 
 def _visible_submission(*, actor, submission_id: UUID) -> tuple[Submission, CourseAccess | None]:
-    """The submission if the actor owns it or teaches its course; 404 otherwise."""
+    """The submission if the actor owns it or teaches its course (staff: with
+    ``assessment.view_submission``); 404 otherwise, 403 for staff whose role
+    does not show submissions."""
     require_user(actor)
     submission = repositories.submission_get(submission_id)
     if submission is None:
         raise NotFound()
     role = course_role(actor=actor, course_id=submission.course_id)
     if role in TEACHING_ROLES:
-        return submission, CourseAccess(course=submission.course, role=role)
+        access = CourseAccess(course=submission.course, role=role)
+        if course_staff_may(actor=actor, access=access, perm="assessment.view_submission"):
+            return submission, access
+        if submission.user_id != actor.pk:
+            raise PermissionDenied("Your staff role does not show submissions.")
     if submission.user_id != actor.pk or submission.course.status == Course.Status.DRAFT:
         raise NotFound()
     return submission, None
@@ -339,6 +362,8 @@ def submission_grade(*, actor, submission_id: UUID, score: Decimal | None, feedb
     submission, access = _visible_submission(actor=actor, submission_id=submission_id)
     if access is None:
         raise PermissionDenied("Only the course's instructors and staff grade submissions.")
+    if not course_staff_may(actor=actor, access=access, perm="assessment.grade_submission"):
+        raise PermissionDenied("Your staff role does not allow grading.")
     if score is None:
         if submission.score is None:
             raise ValidationFailed("A score is required.", {"score": ["This field is required."]})
@@ -355,7 +380,21 @@ def submission_grade(*, actor, submission_id: UUID, score: Decimal | None, feedb
         changes["feedback"] = feedback
     with atomic():
         repositories.submission_record_grade(submission_id=submission.pk, **changes)
+        audit_record(
+            actor=actor,
+            action="grade",
+            target=submission,
+            changes=diff(
+                {"score": submission.score, "status": submission.status, "feedback": submission.feedback},
+                {key: changes[key] for key in ("score", "status", "feedback") if key in changes},
+            ),
+            target_repr=_submission_repr(submission),
+        )
     return repositories.submission_get(submission.pk)
+
+
+def _submission_repr(submission: Submission) -> str:
+    return f"{submission.user.email} on {submission.assessment.title}"
 
 
 def submission_reset(*, actor, submission_id: UUID) -> None:
@@ -365,8 +404,17 @@ def submission_reset(*, actor, submission_id: UUID) -> None:
     submission, access = _visible_submission(actor=actor, submission_id=submission_id)
     if access is None:
         raise PermissionDenied("Only the course's instructors and staff reset submissions.")
+    if not course_staff_may(actor=actor, access=access, perm="assessment.grade_submission"):
+        raise PermissionDenied("Your staff role does not allow resetting submissions.")
     with atomic():
         repositories.submission_delete(submission.pk)
+        audit_record(
+            actor=actor,
+            action="reset",
+            target=submission,
+            changes={"status": [submission.status, None], "score": [submission.score, None]},
+            target_repr=_submission_repr(submission),
+        )
 
 
 def submission_list_own(*, actor, course_id: UUID | None = None, cursor: str | None = None, limit: int = 20) -> Page:
@@ -383,8 +431,9 @@ def submission_list_for_assessment(
     instructors and staff, the caller's own for learners."""
     require_user(actor)
     assessment, access = _visible_assessment(actor=actor, assessment=repositories.assessment_get(assessment_id))
+    sees_all = access.teaches and course_staff_may(actor=actor, access=access, perm="assessment.view_submission")
     queryset = repositories.submission_list_for_assessment(
-        assessment_id=assessment.pk, status=status, user_id=None if access.teaches else actor.pk
+        assessment_id=assessment.pk, status=status, user_id=None if sees_all else actor.pk
     )
     return paginate(queryset, ordering=["-submitted_at"], cursor=cursor, limit=limit)
 
@@ -486,9 +535,15 @@ def gradebook_page(*, actor, course_id: UUID, cursor: str | None = None, limit: 
     page's learners, assembled here.
     """
     access = course_access(actor=actor, course_id=course_id)
+    _require_gradebook(actor, access)
+    return _gradebook_page(access=access, cursor=cursor, limit=limit)
+
+
+def _require_gradebook(actor, access: CourseAccess) -> None:
     if not access.teaches:
         raise PermissionDenied("Only the course's instructors and staff see every learner's grades.")
-    return _gradebook_page(access=access, cursor=cursor, limit=limit)
+    if not course_staff_may(actor=actor, access=access, perm="assessment.view_submission"):
+        raise PermissionDenied("Your staff role does not allow reading grades.")
 
 
 def _gradebook_page(*, access: CourseAccess, cursor: str | None, limit: int) -> Page:
@@ -527,5 +582,6 @@ def course_grades(*, actor, course_id: UUID, cursor: str | None = None, limit: i
     """Instructors and staff get a gradebook page; learners their own grades."""
     access = course_access(actor=actor, course_id=course_id)
     if access.teaches:
+        _require_gradebook(actor, access)
         return CourseGrades("gradebook", gradebook=_gradebook_page(access=access, cursor=cursor, limit=limit))
     return CourseGrades("learner", learner=_grades_for_learner(actor=actor, access=access))

@@ -16,6 +16,7 @@ from django.http import HttpResponseRedirect
 
 from apps.catalog import services
 from apps.catalog.models import Category, Course, CourseInstructor, Lesson, Resource, Section
+from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action
 from deltalabs.errors import ApplicationError
 
@@ -30,7 +31,7 @@ def _report(modeladmin, request, done: int, errors: list[str], verb: str) -> Non
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(DeltaModelAdmin):
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name", "slug")
@@ -102,7 +103,7 @@ class ResourceInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(DeltaModelAdmin):
     list_display = (
         "title",
         "status",
@@ -151,7 +152,13 @@ class CourseAdmin(admin.ModelAdmin):
         ),
     )
 
-    @admin.action(description="Publish selected courses")
+    # course_create/course_update record the course's own fields.
+    changes_audited_by_services = True
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("catalog.publish_course")
+
+    @admin.action(description="Publish selected courses", permissions=["publish"])
     def publish_courses(self, request, queryset):
         done, errors = 0, []
         for course_id in queryset.values_list("pk", flat=True):
@@ -162,7 +169,7 @@ class CourseAdmin(admin.ModelAdmin):
                 errors.append(error.message)
         _report(self, request, done, errors, "Published")
 
-    @admin.action(description="Archive selected courses")
+    @admin.action(description="Archive selected courses", permissions=["publish"])
     def archive_courses(self, request, queryset):
         done, errors = 0, []
         for course_id in queryset.values_list("pk", flat=True):
@@ -227,7 +234,7 @@ class LessonOfSectionInline(admin.StackedInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(DeltaModelAdmin):
     """One section with its lessons (Django has no nested inlines)."""
 
     list_display = ("title", "course", "position")

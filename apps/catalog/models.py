@@ -66,6 +66,7 @@ class Course(TimeStampedModel):
 
     class Meta:
         ordering = ["-published_at", "id"]
+        permissions = [("publish_course", "Can publish and archive courses")]
         indexes = [
             models.Index(fields=["status", "-published_at", "id"], name="course_status_published"),
             models.Index(fields=["status", "title", "id"], name="course_status_title"),

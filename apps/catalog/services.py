@@ -30,9 +30,11 @@ from apps.catalog import caching, repositories, signals
 from apps.catalog.errors import CAPACITY_BELOW_SEATS_TAKEN, INVALID_ENROLLMENT_WINDOW
 from apps.catalog.models import Category, Course, Lesson
 from apps.identity.services import is_signed_in, is_staff, require_user
+from deltalabs.audit import audit_record, diff
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, clamp_limit, paginate
+from deltalabs.permissions import require_staff_permission
 
 ORDERINGS = {
     "-published_at": ["-published_at"],
@@ -89,9 +91,8 @@ def _has_full_access(actor, course: Course, *, enrolled: bool) -> bool:
     return is_staff(actor) or _teaches(actor, course) or (enrolled and is_signed_in(actor))
 
 
-def _require_staff(actor) -> None:
-    if not is_staff(actor):
-        raise PermissionDenied("Only staff may change courses.")
+def _require_permission(actor, perm: str) -> None:
+    require_staff_permission(actor, perm, "Your staff role does not allow changing courses.")
 
 
 def course_get_visible(*, actor, course_id: UUID) -> Course:
@@ -327,42 +328,48 @@ def _clean_course_values(values: dict, *, course_id: UUID | None, current: Cours
 
 
 def course_create(*, actor, values: dict, course_id: UUID | None = None) -> Course:
-    """Create a draft course (staff only). ``values`` holds ``EDITABLE_FIELDS``.
+    """Create a draft course (staff with ``catalog.add_course``). ``values``
+    holds ``EDITABLE_FIELDS``.
 
-    Side effects: invalidates the catalogue cache.
+    Side effects: invalidates the catalogue cache; audited.
     """
     require_user(actor)
-    _require_staff(actor)
+    _require_permission(actor, "catalog.add_course")
     cleaned = _clean_course_values(values, course_id=course_id, current=None)
     with_status = {**cleaned, "status": Course.Status.DRAFT}
     with atomic():
         course = repositories.course_insert(course_id=course_id, values=with_status)
+        audit_record(actor=actor, action="add", target=course, changes=diff({}, with_status))
     course_changed(course.pk)
     return course
 
 
 def course_update(*, actor, course_id: UUID, values: dict) -> Course:
-    """Change a course's editable fields (staff only).
+    """Change a course's editable fields (staff with ``catalog.change_course``).
 
     Capacity is changed with a conditional update: it cannot drop below the
     seats already taken (400 ``capacity_below_seats_taken``). A capacity
     change sends ``signals.course_capacity_changed`` inside the transaction:
     learning promotes waitlisted learners into any new seats, in the same
-    transaction. Side effects: invalidates the catalogue cache.
+    transaction. Side effects: invalidates the catalogue cache; audited (the
+    fields that changed, before and after).
     """
     require_user(actor)
-    _require_staff(actor)
+    _require_permission(actor, "catalog.change_course")
     current = repositories.course_get(course_id)
     if current is None:
         raise NotFound("Course not found.")
     cleaned = _clean_course_values(values, course_id=course_id, current=current)
-    _course_update_unit(course_id=course_id, cleaned=cleaned)
+    changes = diff({field: getattr(current, field) for field in cleaned}, cleaned)
+    _course_update_unit(actor=actor, course=current, cleaned=cleaned, changes=changes)
     course_changed(course_id)
     return repositories.course_get(course_id)
 
 
 @transactional
-def _course_update_unit(*, course_id: UUID, cleaned: dict) -> None:
+def _course_update_unit(*, actor, course: Course, cleaned: dict, changes: dict) -> None:
+    course_id = course.pk
+    cleaned = dict(cleaned)  # popped below; a retried run needs it whole
     has_capacity = "capacity" in cleaned
     capacity = cleaned.pop("capacity", None)
     # Capacity first: if it is refused nothing has been written yet, even when
@@ -379,16 +386,19 @@ def _course_update_unit(*, course_id: UUID, cleaned: dict) -> None:
         # The one upward notification: learning fills any seats the new
         # capacity freed, inside this transaction (apps.catalog.signals).
         signals.course_capacity_changed.send(sender=Course, course_id=course_id)
+    if changes:
+        audit_record(actor=actor, action="change", target=course, changes=changes)
 
 
 def course_publish(*, actor, course_id: UUID) -> Course:
-    """Publish a draft or archived course (staff only). Publishing a published
-    course changes nothing. ``published_at`` is set on the first publication.
+    """Publish a draft or archived course (staff with ``catalog.publish_course``).
+    Publishing a published course changes nothing. ``published_at`` is set on
+    the first publication.
 
-    Side effects: invalidates the catalogue cache.
+    Side effects: invalidates the catalogue cache; audited.
     """
     require_user(actor)
-    _require_staff(actor)
+    _require_permission(actor, "catalog.publish_course")
     course = repositories.course_get(course_id)
     if course is None:
         raise NotFound("Course not found.")
@@ -399,24 +409,27 @@ def course_publish(*, actor, course_id: UUID) -> Course:
         values["published_at"] = timezone.now()
     with atomic():
         repositories.course_update_fields(course_id=course_id, values=values)
+        audit_record(actor=actor, action="publish", target=course, changes=diff({"status": course.status}, values))
     course_changed(course_id)
     return repositories.course_get(course_id)
 
 
 def course_archive(*, actor, course_id: UUID) -> Course:
-    """Archive a course (staff only): it leaves the catalogue; enrollments stay.
-    Archiving an archived course changes nothing.
+    """Archive a course (staff with ``catalog.publish_course``): it leaves the
+    catalogue; enrollments stay. Archiving an archived course changes nothing.
 
-    Side effects: invalidates the catalogue cache.
+    Side effects: invalidates the catalogue cache; audited.
     """
     require_user(actor)
-    _require_staff(actor)
+    _require_permission(actor, "catalog.publish_course")
     course = repositories.course_get(course_id)
     if course is None:
         raise NotFound("Course not found.")
     if course.status == Course.Status.ARCHIVED:
         return course
+    values = {"status": Course.Status.ARCHIVED}
     with atomic():
-        repositories.course_update_fields(course_id=course_id, values={"status": Course.Status.ARCHIVED})
+        repositories.course_update_fields(course_id=course_id, values=values)
+        audit_record(actor=actor, action="archive", target=course, changes=diff({"status": course.status}, values))
     course_changed(course_id)
     return repositories.course_get(course_id)

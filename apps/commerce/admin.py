@@ -21,6 +21,7 @@ from apps.commerce.models import (
 )
 from apps.commerce.services import orders as order_services
 from apps.commerce.services import sponsors as sponsor_services
+from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action
 from deltalabs.errors import ApplicationError
 
@@ -67,7 +68,7 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(DeltaModelAdmin):
     list_display = ("number", "user", "status", "total", "currency", "created_at", "paid_at")
     list_filter = ("status", "created_at")
     list_select_related = ("user",)
@@ -125,7 +126,10 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Refund selected paid orders (cancels their enrollments)")
+    def has_refund_permission(self, request) -> bool:
+        return request.user.has_perm("commerce.refund_order")
+
+    @admin.action(description="Refund selected paid orders (cancels their enrollments)", permissions=["refund"])
     def refund_orders(self, request, queryset):
         _run_for_each(
             self,
@@ -145,7 +149,7 @@ class CartItemInline(ReadOnlyInline):
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(DeltaModelAdmin):
     list_display = ("user", "status", "item_count", "currency", "updated_at")
     list_filter = ("status",)
     list_select_related = ("user",)
@@ -168,7 +172,7 @@ class SponsorMemberInline(admin.TabularInline):
 
 
 @admin.register(Sponsor)
-class SponsorAdmin(admin.ModelAdmin):
+class SponsorAdmin(DeltaModelAdmin):
     list_display = ("name", "status", "contact_email", "website", "created_at", "reviewed_at")
     list_filter = ("status",)
     search_fields = ("name", "contact_email")
@@ -182,7 +186,10 @@ class SponsorAdmin(admin.ModelAdmin):
         export_csv_action(["name", "status", "contact_email", "website", "created_at", "reviewed_at"]),
     )
 
-    @admin.action(description="Approve selected applications (emails the contact)")
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("commerce.review_sponsor")
+
+    @admin.action(description="Approve selected applications (emails the contact)", permissions=["review"])
     def approve_sponsors(self, request, queryset):
         _run_for_each(
             self,
@@ -192,7 +199,7 @@ class SponsorAdmin(admin.ModelAdmin):
             verb="Approved",
         )
 
-    @admin.action(description="Reject selected applications (emails the contact)")
+    @admin.action(description="Reject selected applications (emails the contact)", permissions=["review"])
     def reject_sponsors(self, request, queryset):
         _run_for_each(
             self,
@@ -204,7 +211,7 @@ class SponsorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sponsorship)
-class SponsorshipAdmin(admin.ModelAdmin):
+class SponsorshipAdmin(DeltaModelAdmin):
     list_display = ("sponsor", "course", "status", "seats_used", "seats_total", "code", "created_at")
     list_filter = ("status",)
     list_select_related = ("sponsor", "course")
@@ -222,7 +229,12 @@ class SponsorshipAdmin(admin.ModelAdmin):
         ),
     )
 
-    @admin.action(description="Approve selected sponsorships (issues codes, emails the requester)")
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("commerce.review_sponsorship")
+
+    @admin.action(
+        description="Approve selected sponsorships (issues codes, emails the requester)", permissions=["review"]
+    )
     def approve_sponsorships(self, request, queryset):
         _run_for_each(
             self,
@@ -232,7 +244,7 @@ class SponsorshipAdmin(admin.ModelAdmin):
             verb="Approved",
         )
 
-    @admin.action(description="Reject selected sponsorships")
+    @admin.action(description="Reject selected sponsorships", permissions=["review"])
     def reject_sponsorships(self, request, queryset):
         _run_for_each(
             self,
@@ -244,7 +256,7 @@ class SponsorshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SponsorshipRedemption)
-class SponsorshipRedemptionAdmin(admin.ModelAdmin):
+class SponsorshipRedemptionAdmin(DeltaModelAdmin):
     list_display = ("sponsorship", "user", "enrollment", "order", "created_at")
     list_select_related = ("sponsorship", "user")
     search_fields = ("user__email", "=sponsorship__code")

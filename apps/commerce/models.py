@@ -97,6 +97,7 @@ class Order(UUIDModel):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        permissions = [("refund_order", "Can refund orders")]
         constraints = [
             models.UniqueConstraint(fields=["user", "idempotency_key"], name="uniq_order_idempotency_key"),
         ]
@@ -206,6 +207,7 @@ class Sponsor(TimeStampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        permissions = [("review_sponsor", "Can approve or reject sponsor applications")]
         indexes = [models.Index(fields=["status", "name", "id"], name="sponsor_status_name")]
 
     def __str__(self) -> str:
@@ -255,6 +257,7 @@ class Sponsorship(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        permissions = [("review_sponsorship", "Can approve or reject sponsorships")]
         indexes = [models.Index(fields=["sponsor", "-created_at", "id"], name="sponsorship_sponsor_recent")]
         constraints = [
             # A second line of defence; the conditional update is the guard.

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 
 from apps.engagement import services
 from apps.engagement.models import Answer, Question
+from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action
 from deltalabs.errors import ApplicationError
 
@@ -26,7 +27,10 @@ def _apply(modeladmin, request, queryset, operation, done: str) -> None:
 
 
 class ReadOnlyContentMixin:
-    """Q&A content is written by its authors through the API; staff moderate."""
+    """Q&A content is written by its authors through the API; staff moderate
+    through the services, which audit each moderation."""
+
+    changes_audited_by_services = True
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -41,7 +45,7 @@ class ReadOnlyContentMixin:
 
 
 @admin.register(Question)
-class QuestionAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
+class QuestionAdmin(ReadOnlyContentMixin, DeltaModelAdmin):
     list_display = ("title", "course", "author", "answer_count", "has_accepted_answer", "is_hidden", "created_at")
     list_filter = ("is_hidden",)
     list_select_related = ("course", "author")
@@ -61,11 +65,11 @@ class QuestionAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
     def has_accepted_answer(self, obj: Question) -> bool:
         return obj.accepted_answer_id is not None
 
-    @admin.action(description="Hide selected questions")
+    @admin.action(description="Hide selected questions", permissions=["change"])
     def hide_selected(self, request, queryset):
         _apply(self, request, queryset, lambda pk: services.question_hide(actor=request.user, question_id=pk), "hidden")
 
-    @admin.action(description="Show selected questions again")
+    @admin.action(description="Show selected questions again", permissions=["change"])
     def unhide_selected(self, request, queryset):
         _apply(
             self,
@@ -75,7 +79,7 @@ class QuestionAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
             "shown",
         )
 
-    @admin.action(description="Delete selected questions (with their answers)")
+    @admin.action(description="Delete selected questions (with their answers)", permissions=["delete"])
     def delete_through_service(self, request, queryset):
         _apply(
             self, request, queryset, lambda pk: services.question_delete(actor=request.user, question_id=pk), "deleted"
@@ -86,7 +90,7 @@ class QuestionAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
+class AnswerAdmin(ReadOnlyContentMixin, DeltaModelAdmin):
     list_display = ("short_body", "question", "course", "author", "is_instructor", "is_hidden", "created_at")
     list_filter = ("is_hidden", "is_instructor")
     list_select_related = ("question", "course", "author")
@@ -108,11 +112,11 @@ class AnswerAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
     def short_body(self, obj: Answer) -> str:
         return obj.body if len(obj.body) <= 80 else obj.body[:77] + "..."
 
-    @admin.action(description="Hide selected answers")
+    @admin.action(description="Hide selected answers", permissions=["change"])
     def hide_selected(self, request, queryset):
         _apply(self, request, queryset, lambda pk: services.answer_hide(actor=request.user, answer_id=pk), "hidden")
 
-    @admin.action(description="Show selected answers again")
+    @admin.action(description="Show selected answers again", permissions=["change"])
     def unhide_selected(self, request, queryset):
         _apply(
             self,
@@ -122,7 +126,7 @@ class AnswerAdmin(ReadOnlyContentMixin, admin.ModelAdmin):
             "shown",
         )
 
-    @admin.action(description="Delete selected answers")
+    @admin.action(description="Delete selected answers", permissions=["delete"])
     def delete_through_service(self, request, queryset):
         _apply(self, request, queryset, lambda pk: services.answer_delete(actor=request.user, answer_id=pk), "deleted")
 

@@ -9,7 +9,8 @@ Who may do what (checked here, whatever calls us: views, admin, AI tools):
   courses stay readable but learners can no longer post (409 ``course_archived``).
 - Hidden questions and answers are invisible to learners (authors included);
   instructors of the course and staff see them, flagged.
-- Moderation (hide, unhide, delete) is for staff and the course's instructors.
+- Moderation (hide, unhide, delete) is for the course's instructors and staff
+  whose role moderates (``engagement.change_*``, ``delete_*``); it is audited.
 - The question's author or an instructor/staff accepts an answer.
 
 Side effects: a new answer queues ``send_new_answer_email`` on commit (not
@@ -27,7 +28,8 @@ from apps.engagement.errors import COURSE_ARCHIVED
 from apps.engagement.models import Answer, Question
 from apps.engagement.tasks import send_new_answer_email
 from apps.identity.services import require_user
-from apps.learning.services import CourseAccess, course_member_access
+from apps.learning.services import CourseAccess, course_member_access, course_staff_may
+from deltalabs.audit import audit_record
 from deltalabs.db import atomic, on_commit
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
@@ -165,12 +167,19 @@ def question_accept_answer(*, actor, course_id: UUID, question_id: UUID, answer_
 # --- Moderation ------------------------------------------------------------------
 
 
-def _require_moderator(access: CourseAccess) -> None:
+def _answer_repr(answer: Answer) -> str:
+    return f"Answer to “{answer.question.title}”"
+
+
+def _require_moderator(actor, access: CourseAccess, perm: str) -> None:
+    """The course's instructors moderate its Q&A; staff need ``perm`` (their role's)."""
     if not access.teaches:
         raise PermissionDenied("Only the course's instructors and staff moderate its Q&A.")
+    if not course_staff_may(actor=actor, access=access, perm=perm):
+        raise PermissionDenied("Your staff role does not allow moderating the Q&A.")
 
 
-def _question_for_moderation(*, actor, question_id: UUID, course_id: UUID | None) -> Question:
+def _question_for_moderation(*, actor, question_id: UUID, course_id: UUID | None, perm: str) -> Question:
     require_user(actor)
     question = repositories.question_get(question_id)
     if question is None or (course_id is not None and question.course_id != course_id):
@@ -178,11 +187,11 @@ def _question_for_moderation(*, actor, question_id: UUID, course_id: UUID | None
     access = course_access(actor=actor, course_id=question.course_id)
     if question.is_hidden and not access.teaches:
         raise NotFound()
-    _require_moderator(access)
+    _require_moderator(actor, access, perm)
     return question
 
 
-def _answer_for_moderation(*, actor, answer_id: UUID, course_id: UUID | None) -> Answer:
+def _answer_for_moderation(*, actor, answer_id: UUID, course_id: UUID | None, perm: str) -> Answer:
     require_user(actor)
     answer = repositories.answer_get(answer_id)
     if answer is None or (course_id is not None and answer.course_id != course_id):
@@ -190,30 +199,50 @@ def _answer_for_moderation(*, actor, answer_id: UUID, course_id: UUID | None) ->
     access = course_access(actor=actor, course_id=answer.course_id)
     if (answer.is_hidden or answer.question.is_hidden) and not access.teaches:
         raise NotFound()
-    _require_moderator(access)
+    _require_moderator(actor, access, perm)
     return answer
 
 
 def question_hide(*, actor, question_id: UUID, hidden: bool = True, course_id: UUID | None = None) -> Question:
     """Hide (or, with ``hidden=False``, show again) a question and with it its
-    thread. Staff and the course's instructors. Idempotent."""
-    question = _question_for_moderation(actor=actor, question_id=question_id, course_id=course_id)
+    thread. The course's instructors and staff with
+    ``engagement.change_question``. Idempotent; a change is audited."""
+    question = _question_for_moderation(
+        actor=actor, question_id=question_id, course_id=course_id, perm="engagement.change_question"
+    )
     with atomic():
         repositories.question_set_hidden(question_id=question.pk, hidden=hidden, by_id=actor.pk)
+        if question.is_hidden != hidden:
+            audit_record(
+                actor=actor,
+                action="hide" if hidden else "show",
+                target=question,
+                changes={"is_hidden": [question.is_hidden, hidden]},
+            )
     return repositories.question_get(question.pk)
 
 
 def answer_hide(*, actor, answer_id: UUID, hidden: bool = True, course_id: UUID | None = None) -> Answer:
-    """Hide (or show again) one answer. Staff and the course's instructors.
+    """Hide (or show again) one answer. The course's instructors and staff
+    with ``engagement.change_answer``; a change is audited.
 
     Side effects: ``answer_count`` of its question follows (it counts visible
     answers); hiding the accepted answer un-accepts it. Idempotent: the flag
     flips with a conditional update, and only the call that flipped it moves
     the counter.
     """
-    answer = _answer_for_moderation(actor=actor, answer_id=answer_id, course_id=course_id)
+    answer = _answer_for_moderation(
+        actor=actor, answer_id=answer_id, course_id=course_id, perm="engagement.change_answer"
+    )
     with atomic():
-        _set_answer_hidden(answer=answer, hidden=hidden, by_id=actor.pk)
+        if _set_answer_hidden(answer=answer, hidden=hidden, by_id=actor.pk):
+            audit_record(
+                actor=actor,
+                action="hide" if hidden else "show",
+                target=answer,
+                changes={"is_hidden": [not hidden, hidden]},
+                target_repr=_answer_repr(answer),
+            )
     return repositories.answer_get(answer.pk)
 
 
@@ -227,21 +256,31 @@ def _set_answer_hidden(*, answer: Answer, hidden: bool, by_id: UUID) -> bool:
 
 
 def question_delete(*, actor, question_id: UUID, course_id: UUID | None = None) -> None:
-    """Delete a question with all its answers. Staff and the course's instructors."""
-    question = _question_for_moderation(actor=actor, question_id=question_id, course_id=course_id)
+    """Delete a question with all its answers. The course's instructors and
+    staff with ``engagement.delete_question``; audited."""
+    question = _question_for_moderation(
+        actor=actor, question_id=question_id, course_id=course_id, perm="engagement.delete_question"
+    )
     with atomic():
         repositories.question_delete(question.pk)
+        audit_record(actor=actor, action="delete", target=question, note=question.body[:500])
 
 
 def answer_delete(*, actor, answer_id: UUID, course_id: UUID | None = None) -> None:
-    """Delete one answer. Staff and the course's instructors.
+    """Delete one answer. The course's instructors and staff with
+    ``engagement.delete_answer``; audited.
 
     Side effects: a visible answer leaves ``answer_count`` one lower; an
     accepted answer is un-accepted. The answer is hidden first (the
     conditional flip decides who moves the counter), then deleted, so a
     concurrent hide cannot make the counter drop twice.
     """
-    answer = _answer_for_moderation(actor=actor, answer_id=answer_id, course_id=course_id)
+    answer = _answer_for_moderation(
+        actor=actor, answer_id=answer_id, course_id=course_id, perm="engagement.delete_answer"
+    )
     with atomic():
         _set_answer_hidden(answer=answer, hidden=True, by_id=actor.pk)
         repositories.answer_delete(answer.pk)
+        audit_record(
+            actor=actor, action="delete", target=answer, note=answer.body[:500], target_repr=_answer_repr(answer)
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone as django_timezone
@@ -49,9 +50,12 @@ def normalize_email(email: str) -> str:
 class User(UUIDModel, AbstractBaseUser):
     """A person on the platform.
 
-    Roles (docs/api.md, Authentication and roles): everyone is a learner; instructors are per course
-    (catalog); ``is_staff`` means admin access and every permission, so the
-    model carries no per-object permission tables (see docs/decisions.md).
+    Roles (docs/api.md, Authentication and roles): everyone is a learner;
+    instructors are per course (catalog); ``is_staff`` means admin access, and
+    what a staff member may do comes from their staff roles: Django groups
+    (``groups``, through the UUID-keyed ``UserGroup``) and the groups'
+    permissions. Superusers may do everything. There are no per-user
+    permissions: a role is what staff are given (``apps.identity.roles``).
     """
 
     email = models.EmailField(unique=True, max_length=254)
@@ -63,6 +67,14 @@ class User(UUIDModel, AbstractBaseUser):
     is_superuser = models.BooleanField(default=False)
     email_verified = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=django_timezone.now, db_index=True)
+    groups = models.ManyToManyField(
+        Group,
+        through="UserGroup",
+        related_name="users",
+        blank=True,
+        verbose_name="staff roles",
+        help_text="What this staff member may do in the admin and through staff API actions.",
+    )
 
     objects = UserManager()
 
@@ -76,21 +88,56 @@ class User(UUIDModel, AbstractBaseUser):
     def __str__(self) -> str:
         return self.email
 
-    # Django's admin asks these; staff may do everything (docs/api.md, Authentication and roles).
+    # Django's admin and the services ask these. Only active staff hold
+    # permissions: a role given to a non-staff account grants nothing.
+    def get_all_permissions(self, obj=None) -> set[str]:
+        """``"app_label.codename"`` of every permission the user's roles give;
+        read once per user object (one query), like Django's own backend."""
+        if not (self.is_active and self.is_staff):
+            return set()
+        if not hasattr(self, "_role_perm_cache"):
+            rows = (
+                Permission.objects.filter(group__user_links__user_id=self.pk)
+                .values_list("content_type__app_label", "codename")
+                .order_by()
+            )
+            self._role_perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+        return self._role_perm_cache
+
     def has_perm(self, perm: str, obj=None) -> bool:
-        return self.is_active and self.is_staff
+        if not (self.is_active and self.is_staff):
+            return False
+        return self.is_superuser or perm in self.get_all_permissions()
 
     def has_perms(self, perm_list, obj=None) -> bool:
-        return self.is_active and self.is_staff
+        return all(self.has_perm(perm, obj) for perm in perm_list)
 
     def has_module_perms(self, app_label: str) -> bool:
-        return self.is_active and self.is_staff
+        if not (self.is_active and self.is_staff):
+            return False
+        return self.is_superuser or any(perm.startswith(f"{app_label}.") for perm in self.get_all_permissions())
 
     def get_full_name(self) -> str:
         return self.display_name
 
     def get_short_name(self) -> str:
         return self.display_name
+
+
+class UserGroup(UUIDModel):
+    """A staff member holds a role (a Django group). An explicit, UUID-keyed
+    link: Django's auto-created link table would have an integer key, which
+    MongoDB cannot have."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="group_links")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="user_links")
+
+    class Meta:
+        verbose_name = "staff role"
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="user_group_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}"
 
 
 class RevokedToken(UUIDModel):

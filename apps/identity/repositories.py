@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from apps.identity.models import RevokedToken, User, normalize_email
+from django.contrib.auth.models import Group, Permission
+
+from apps.identity.models import RevokedToken, User, UserGroup, normalize_email
 
 
 def user_get(user_id: UUID) -> User | None:
@@ -45,3 +47,45 @@ def revoked_tokens_delete_expired(now: datetime) -> int:
 
 def users_joined_since(since: datetime) -> int:
     return User.objects.filter(date_joined__gte=since).count()
+
+
+# --- Staff roles ----------------------------------------------------------------
+
+
+def group_get_or_create(name: str) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    return group
+
+
+def groups_by_names(names: list[str]) -> dict[str, Group]:
+    return {group.name: group for group in Group.objects.filter(name__in=names)}
+
+
+def permissions_by_names(names: list[str]) -> dict[str, Permission]:
+    """``{"app_label.codename": Permission}`` for the given names that exist."""
+    app_labels = {name.split(".", 1)[0] for name in names}
+    codenames = {name.split(".", 1)[1] for name in names}
+    rows = Permission.objects.filter(content_type__app_label__in=app_labels, codename__in=codenames).select_related(
+        "content_type"
+    )
+    return {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in rows
+        if f"{p.content_type.app_label}.{p.codename}" in names
+    }
+
+
+def group_permission_ids(group: Group) -> set:
+    return set(group.permissions.values_list("pk", flat=True))
+
+
+def user_group_ids(user_id: UUID) -> set:
+    return set(UserGroup.objects.filter(user_id=user_id).values_list("group_id", flat=True))
+
+
+def user_groups_add(user_id: UUID, group_ids: set) -> None:
+    UserGroup.objects.bulk_create([UserGroup(user_id=user_id, group_id=group_id) for group_id in group_ids])
+
+
+def user_groups_remove(user_id: UUID, group_ids: set) -> None:
+    UserGroup.objects.filter(user_id=user_id, group_id__in=group_ids).delete()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -18,11 +19,12 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from apps.identity import repositories
+from apps.identity import repositories, roles
 from apps.identity.errors import EMAIL_TAKEN, INVALID_CREDENTIALS, INVALID_TIMEZONE, TOKEN_INVALID
 from apps.identity.models import User, normalize_email, validate_timezone
 from deltalabs.db import atomic
 from deltalabs.errors import NOT_AUTHENTICATED, Conflict, NotAuthenticated, ValidationFailed
+from deltalabs.permissions import require_staff_permission
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ def require_user(actor) -> None:
 
 
 def is_staff(user) -> bool:
-    """The staff role (docs/api.md, Authentication and roles): admin access and every permission."""
+    """Active staff (docs/api.md, Authentication and roles): admin access and
+    staff reads. What they may change is their roles' business
+    (``deltalabs.permissions.staff_can``)."""
     return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
 
 
@@ -156,3 +160,65 @@ def user_update_profile(
 def revoked_tokens_cleanup() -> int:
     """Delete revocation rows whose tokens have expired anyway (Celery beat)."""
     return repositories.revoked_tokens_delete_expired(timezone.now())
+
+
+# --- Staff roles ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RolesSynced:
+    created: list[str]
+    updated: list[str]
+
+
+def roles_sync() -> RolesSynced:
+    """Create the staff roles of ``apps.identity.roles`` as Django groups and
+    give each exactly its permissions (an operator step: ``manage.py
+    sync_roles``, the seed and the release run it). Idempotent: a second run
+    changes nothing. Permissions are created by ``migrate``; a role naming
+    one that does not exist is a programming error (``LookupError``).
+    """
+    wanted = {name for role in roles.ROLES for name in role.permissions}
+    found = repositories.permissions_by_names(sorted(wanted))
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise LookupError(f"Unknown permissions in apps.identity.roles (run migrate first?): {', '.join(missing)}")
+    existing = repositories.groups_by_names([role.name for role in roles.ROLES])
+    created, updated = [], []
+    with atomic():
+        for role in roles.ROLES:
+            group = existing.get(role.name) or repositories.group_get_or_create(role.name)
+            if role.name not in existing:
+                created.append(role.name)
+            permission_ids = {found[name].pk for name in role.permissions}
+            if repositories.group_permission_ids(group) != permission_ids:
+                group.permissions.set(permission_ids)
+                if role.name in existing:
+                    updated.append(role.name)
+    return RolesSynced(created=created, updated=updated)
+
+
+def staff_roles_set(*, actor, user_id, group_ids: list) -> None:
+    """Give a user exactly these roles (groups). Only staff who may change
+    users (``identity.change_user``: superusers; no role grants it) hand out
+    roles, so nobody raises their own powers. The admin's user page calls
+    this and records the change in the audit trail."""
+    require_staff_permission(actor, "identity.change_user", "Your staff role does not allow giving roles.")
+    _user_groups_set(user_id=user_id, group_ids=set(group_ids))
+
+
+def staff_roles_grant(*, user_id: UUID, role_keys: list[str]) -> None:
+    """Give a user exactly these staff roles: an operator step for the seed
+    and tests (no actor). Roles are synced first, so the groups exist.
+    ``KeyError`` for an unknown role."""
+    role_names = [roles.ROLES_BY_KEY[key].name for key in role_keys]
+    roles_sync()
+    groups = repositories.groups_by_names(role_names)
+    _user_groups_set(user_id=user_id, group_ids={group.pk for group in groups.values()})
+
+
+def _user_groups_set(*, user_id, group_ids: set) -> None:
+    current = repositories.user_group_ids(user_id)
+    with atomic():
+        repositories.user_groups_remove(user_id, current - group_ids)
+        repositories.user_groups_add(user_id, group_ids - current)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from apps.labs import services
 from apps.labs.models import Booking, Lab, LabClosure, LabOpeningHours
 from apps.labs.schedule import closing_minutes, minutes_of
+from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action
 from deltalabs.errors import ApplicationError
 
@@ -71,7 +72,7 @@ class LabClosureInline(admin.TabularInline):
 
 
 @admin.register(Lab)
-class LabAdmin(admin.ModelAdmin):
+class LabAdmin(DeltaModelAdmin):
     list_display = ("name", "kind", "location", "timezone", "slot_minutes", "capacity", "is_active", "day_view")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "slug", "location")
@@ -121,6 +122,8 @@ class LabAdmin(admin.ModelAdmin):
         lab = self.get_object(request, unquote(object_id))
         if lab is None or not self.has_view_permission(request, lab):
             raise Http404("No such lab.")
+        if not request.user.has_perm("labs.view_booking"):
+            raise PermissionDenied  # the day view lists who booked each slot
         today = timezone.now().astimezone(ZoneInfo(lab.timezone)).date()
         try:
             day = date.fromisoformat(request.GET["date"]) if request.GET.get("date") else today
@@ -145,7 +148,7 @@ class LabAdmin(admin.ModelAdmin):
 
 
 @admin.register(LabClosure)
-class LabClosureAdmin(admin.ModelAdmin):
+class LabClosureAdmin(DeltaModelAdmin):
     """Closures are added (through ``closure_create``) or deleted, never edited:
     moving a closure's dates would need its own cancellation sweep."""
 
@@ -158,6 +161,9 @@ class LabClosureAdmin(admin.ModelAdmin):
     fields = ("lab", "starts_on", "ends_on", "reason")
     show_full_result_count = False
     actions = [export_csv_action(["id", "lab__name", "starts_on", "ends_on", "reason", "created_at"])]
+
+    # closure_create/closure_delete audit the closing and reopening (on the lab).
+    changes_audited_by_services = True
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -182,7 +188,7 @@ class LabClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(DeltaModelAdmin):
     """Read-only: bookings are made by learners (API, assistant) and cancelled
     through the service; deleting one would desynchronise the slot counter."""
 
@@ -210,7 +216,10 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Cancel selected bookings (frees the seats, emails the learners)")
+    def has_cancel_permission(self, request) -> bool:
+        return request.user.has_perm("labs.cancel_booking")
+
+    @admin.action(description="Cancel selected bookings (frees the seats, emails the learners)", permissions=["cancel"])
     def cancel_bookings(self, request, queryset):
         cancelled, refused = 0, []
         for booking_id in queryset.values_list("pk", flat=True):

@@ -150,6 +150,7 @@ class Booking(TimeStampedModel):
 
     class Meta:
         ordering = ["-start", "id"]
+        permissions = [("cancel_booking", "Can cancel other people's bookings")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "lab", "start"],

@@ -45,6 +45,7 @@ from apps.labs.errors import (
 from apps.labs.models import Booking, Lab, LabClosure
 from apps.labs.schedule import OpeningRange, Slot, days_between, local_day_bounds_utc, slots_for_day
 from apps.learning.services import course_role
+from deltalabs.audit import audit_record
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import (
     Conflict,
@@ -53,6 +54,7 @@ from deltalabs.errors import (
     ValidationFailed,
 )
 from deltalabs.pagination import Page, paginate
+from deltalabs.permissions import require_staff_permission
 
 # Public reads accept anonymous visitors; everything else needs a user.
 Actor = User | AnonymousUser
@@ -93,11 +95,14 @@ def _closed_days(closures: list[LabClosure], first: date, last: date) -> set[dat
 
 
 def _visible_booking(actor, booking_id: UUID) -> Booking:
-    """The booking if it is the actor's own (or the actor is staff); otherwise 404, never 403."""
+    """The booking if it is the actor's own (or the actor is staff who may view
+    bookings); otherwise 404 (403 for staff whose role does not show bookings)."""
     require_user(actor)
     booking = repositories.booking_get(booking_id)
     if booking is None or (booking.user_id != actor.pk and not is_staff(actor)):
         raise NotFound()
+    if booking.user_id != actor.pk:
+        require_staff_permission(actor, "labs.view_booking", "Your staff role does not show bookings.")
     return booking
 
 
@@ -308,9 +313,20 @@ def booking_create(*, actor: Actor, lab_id: UUID, start: datetime) -> Booking:
 
 
 @transactional
-def _cancel_unit(*, booking_id: UUID, lab_id: UUID, start: datetime, reason: str, now: datetime, notify: bool) -> bool:
+def _cancel_unit(
+    *, booking: Booking, reason: str, now: datetime, notify: bool, audit_actor: Actor | None = None
+) -> bool:
+    booking_id, lab_id, start = booking.pk, booking.lab_id, booking.start
     if not repositories.booking_mark_cancelled(booking_id, now=now, reason=reason):
         return False  # already cancelled by someone else: their unit released the seat
+    if audit_actor is not None:
+        audit_record(
+            actor=audit_actor,
+            action="cancel",
+            target=booking,
+            changes={"status": [booking.status, Booking.Status.CANCELLED], "cancel_reason": ["", reason]},
+            target_repr=f"{booking.user.email} at {booking.lab.name}, {booking.start:%Y-%m-%d %H:%M}Z",
+        )
     # Invariant: booked == active bookings of the slot; this one just stopped
     # being active. Conditional decrement, never below zero.
     repositories.slot_release(lab_id, start)
@@ -319,10 +335,8 @@ def _cancel_unit(*, booking_id: UUID, lab_id: UUID, start: datetime, reason: str
     return True
 
 
-def _cancel(booking: Booking, *, reason: str, now: datetime, notify: bool) -> bool:
-    cancelled = _cancel_unit(
-        booking_id=booking.pk, lab_id=booking.lab_id, start=booking.start, reason=reason, now=now, notify=notify
-    )
+def _cancel(booking: Booking, *, reason: str, now: datetime, notify: bool, audit_actor: Actor | None = None) -> bool:
+    cancelled = _cancel_unit(booking=booking, reason=reason, now=now, notify=notify, audit_actor=audit_actor)
     if cancelled:
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
@@ -333,20 +347,23 @@ def _cancel(booking: Booking, *, reason: str, now: datetime, notify: bool) -> bo
 def booking_cancel(*, actor: Actor, booking_id: UUID) -> Booking:
     """Cancel a booking that has not started and free its seat.
 
-    The owner or staff only (anyone else: 404). 409 ``booking_not_active``
-    when already cancelled, ``booking_started`` once it has started. Side
-    effects: the slot's counter drops by one; when staff cancel someone
-    else's booking, the learner is emailed (on commit).
+    The owner, or staff with ``labs.cancel_booking`` (anyone else: 404; staff
+    who may see but not cancel it: 403). 409 ``booking_not_active`` when
+    already cancelled, ``booking_started`` once it has started. Side effects:
+    the slot's counter drops by one; when staff cancel someone else's
+    booking, it is audited and the learner is emailed (on commit).
     """
     booking = _visible_booking(actor, booking_id)
+    by_owner = booking.user_id == actor.pk
+    if not by_owner:
+        require_staff_permission(actor, "labs.cancel_booking", "Your staff role does not allow cancelling bookings.")
     if booking.status != Booking.Status.ACTIVE:
         raise Conflict(BOOKING_NOT_ACTIVE, "This booking is already cancelled.")
     now = timezone.now()
     if booking.start <= now:
         raise Conflict(BOOKING_STARTED, "This booking has already started and can no longer be cancelled.")
-    by_owner = booking.user_id == actor.pk
     reason = Booking.CancelReason.USER if by_owner else Booking.CancelReason.STAFF
-    if not _cancel(booking, reason=reason, now=now, notify=not by_owner):
+    if not _cancel(booking, reason=reason, now=now, notify=not by_owner, audit_actor=None if by_owner else actor):
         raise Conflict(BOOKING_NOT_ACTIVE, "This booking is already cancelled.")
     return booking
 
@@ -391,13 +408,12 @@ class ClosureCreated:
 def closure_create(*, actor: Actor, lab_id: UUID, starts_on: date, ends_on: date, reason: str = "") -> ClosureCreated:
     """Close the lab on ``starts_on..ends_on`` (inclusive, lab-local dates).
 
-    Staff only (403). Side effects: every active booking that has not started
-    and falls on those days is cancelled (its seat freed) and its learner is
-    emailed once (on commit).
+    Staff with ``labs.add_labclosure`` (403). Side effects: audited (on the
+    lab); every active booking that has not started and falls on those days
+    is cancelled (its seat freed) and its learner is emailed once (on commit).
     """
     require_user(actor)
-    if not is_staff(actor):
-        raise PermissionDenied()
+    require_staff_permission(actor, "labs.add_labclosure", "Your staff role does not allow closing labs.")
     lab = repositories.lab_get(lab_id)
     if lab is None:
         raise NotFound()
@@ -405,6 +421,12 @@ def closure_create(*, actor: Actor, lab_id: UUID, starts_on: date, ends_on: date
         raise ValidationFailed("The closure ends before it starts.", {"ends_on": ["Must be on or after starts_on."]})
     with atomic():
         closure = repositories.closure_insert(lab_id=lab.pk, starts_on=starts_on, ends_on=ends_on, reason=reason)
+        audit_record(
+            actor=actor,
+            action="close",
+            target=lab,
+            changes={"closed": [None, f"{starts_on}..{ends_on}"], "reason": [None, reason]},
+        )
     # The sweep runs after the closure committed: a booking committing later
     # re-checks closures itself (booking_create), so none slips through.
     now = timezone.now()
@@ -417,12 +439,22 @@ def closure_create(*, actor: Actor, lab_id: UUID, starts_on: date, ends_on: date
 
 
 def closure_delete(*, actor: Actor, closure_id: UUID) -> None:
-    """Reopen the days of a closure. Staff only. Bookings it cancelled stay cancelled."""
+    """Reopen the days of a closure. Staff with ``labs.delete_labclosure``.
+    Bookings it cancelled stay cancelled. Audited (on the lab)."""
     require_user(actor)
-    if not is_staff(actor):
-        raise PermissionDenied()
-    if not repositories.closure_delete(closure_id):
+    require_staff_permission(actor, "labs.delete_labclosure", "Your staff role does not allow reopening labs.")
+    closure = repositories.closure_get(closure_id)
+    if closure is None:
         raise NotFound()
+    with atomic():
+        if not repositories.closure_delete(closure_id):
+            raise NotFound()
+        audit_record(
+            actor=actor,
+            action="reopen",
+            target=closure.lab,
+            changes={"closed": [f"{closure.starts_on}..{closure.ends_on}", None]},
+        )
 
 
 @dataclass(frozen=True)
@@ -453,10 +485,9 @@ class DaySchedule:
 def lab_day_schedule(*, actor: Actor, lab_id: UUID, day: date) -> DaySchedule:
     """Staff's view of one local day: each slot with its counter and the
     active bookings (with users). ``counter_drift`` flags a slot whose
-    counter disagrees with its bookings."""
     require_user(actor)
-    if not is_staff(actor):
-        raise PermissionDenied()
+    counter disagrees with its bookings. Staff with ``labs.view_booking``."""
+    require_staff_permission(actor, "labs.view_booking", "Your staff role does not show lab bookings.")
     availability = lab_availability(actor=actor, lab_id=lab_id, date_from=day, date_to=day)
     lab = repositories.lab_get(lab_id)
     zone = _zone(lab)

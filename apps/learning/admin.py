@@ -13,6 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,6 +24,7 @@ from apps.catalog.models import Course
 from apps.identity.models import User
 from apps.learning import repositories, services
 from apps.learning.models import Enrollment, LessonProgress
+from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action
 from deltalabs.errors import ApplicationError
 
@@ -61,7 +63,7 @@ class StaffEnrollForm(forms.Form):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(DeltaModelAdmin):
     list_display = (
         "id",
         "learner_email",
@@ -126,10 +128,16 @@ class EnrollmentAdmin(admin.ModelAdmin):
             return queryset, False
         return repositories.enrollment_search(queryset, search_term), False
 
+    # Enrolling and cancelling go through the services, which audit them.
+    changes_audited_by_services = True
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # cancel instead: deleting would leak the seat
 
-    @admin.action(description="Cancel selected enrollments (frees seats, promotes waitlists)")
+    def has_cancel_permission(self, request) -> bool:
+        return request.user.has_perm("learning.cancel_enrollment")
+
+    @admin.action(description="Cancel selected enrollments (frees seats, promotes waitlists)", permissions=["cancel"])
     def cancel_enrollments(self, request, queryset):
         done, errors = 0, []
         for enrollment_id in queryset.values_list("pk", flat=True)[:500]:
@@ -146,6 +154,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         """ "Add enrollment" enrolls a learner through ``enrollment_create_by_staff``
         (seats respected, price and window ignored)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         form = StaffEnrollForm(request.POST or None, admin_site=self.admin_site)
         if request.method == "POST" and form.is_valid():
             try:
@@ -157,7 +167,6 @@ class EnrollmentAdmin(admin.ModelAdmin):
             except ApplicationError as error:
                 form.add_error(None, f"{error.message} ({error.code})")
             else:
-                self.log_addition(request, enrollment, [{"added": {}}])
                 self.message_user(
                     request,
                     f"Enrolled {enrollment.user.email} in {enrollment.course.title}.",

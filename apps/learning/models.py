@@ -53,6 +53,7 @@ class Enrollment(TimeStampedModel):
 
     class Meta:
         ordering = ["-enrolled_at", "id"]
+        permissions = [("cancel_enrollment", "Can cancel other people's enrollments")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "course"],

@@ -38,7 +38,7 @@ def enrollment_current(*, user_id: UUID, course_id: UUID) -> Enrollment | None:
 
 
 def enrollment_get(enrollment_id: UUID) -> Enrollment | None:
-    return Enrollment.objects.select_related("course").filter(pk=enrollment_id).first()
+    return Enrollment.objects.select_related("course", "user").filter(pk=enrollment_id).first()
 
 
 def enrollment_for_email(enrollment_id: UUID) -> Enrollment | None:

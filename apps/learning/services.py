@@ -49,6 +49,7 @@ from apps.learning.errors import (
     PAYMENT_REQUIRED,
 )
 from apps.learning.models import Enrollment
+from deltalabs.audit import audit_record
 from deltalabs.db import on_commit, transactional
 from deltalabs.errors import (
     Conflict,
@@ -58,6 +59,7 @@ from deltalabs.errors import (
     ValidationFailed,
 )
 from deltalabs.pagination import Page, paginate
+from deltalabs.permissions import require_staff_permission, staff_can
 
 CourseRole = Literal["staff", "instructor", "learner"]
 Status = Enrollment.Status
@@ -82,14 +84,21 @@ def course_role(*, actor, course_id: UUID) -> CourseRole | None:
 
 
 def _enrollment_of(actor, enrollment_id: UUID) -> Enrollment:
-    """The enrollment if it is the actor's own (or the actor is staff); 404 otherwise."""
+    """The enrollment if it is the actor's own (or the actor is staff who may
+    view enrollments); 404 otherwise, 403 for staff whose role does not."""
     require_user(actor)
     enrollment = repositories.enrollment_get(enrollment_id)
     if enrollment is None or (enrollment.user_id != actor.pk and not is_staff(actor)):
         raise NotFound("Enrollment not found.")
     if enrollment.status == Status.PENDING:  # a seat held for an unsettled payment, not an enrollment yet
         raise NotFound("Enrollment not found.")
+    if enrollment.user_id != actor.pk:
+        require_staff_permission(actor, "learning.view_enrollment", "Your staff role does not show enrollments.")
     return enrollment
+
+
+def _enrollment_repr(enrollment: Enrollment) -> str:
+    return f"{enrollment.user.email} in {enrollment.course.title}"
 
 
 def _already_enrolled() -> Conflict:
@@ -146,8 +155,10 @@ def _promote_waitlist(course_id: UUID) -> list[UUID]:
 
 
 @transactional
-def _cancel_unit(*, enrollment_id: UUID, cancellable: tuple[str, ...], reason: str) -> str | None:
+def _cancel_unit(*, enrollment_id: UUID, cancellable: tuple[str, ...], reason: str, audit_actor=None) -> str | None:
     """Cancel; returns the status it left, or None when it was not cancellable.
+    With ``audit_actor`` (staff cancelling someone's enrollment) the change is
+    audited in the same transaction.
 
     The status is re-read inside the transaction: a waitlist position may have
     moved since the caller looked.
@@ -167,6 +178,14 @@ def _cancel_unit(*, enrollment_id: UUID, cancellable: tuple[str, ...], reason: s
     )
     if not changed:
         return None
+    if audit_actor is not None:
+        audit_record(
+            actor=audit_actor,
+            action="cancel",
+            target=enrollment,
+            changes={"status": [enrollment.status, Status.CANCELLED], "cancellation_reason": ["", reason[:200]]},
+            target_repr=_enrollment_repr(enrollment),
+        )
     if enrollment.status in repositories.SEAT_STATUSES:
         catalog_repositories.seat_release(enrollment.course_id)
         _promote_waitlist(enrollment.course_id)
@@ -319,15 +338,29 @@ def enrollment_create_by_staff(*, actor, user_id: UUID, course_id: UUID) -> Enro
     """Staff enroll a learner (source ``staff``): price, window and course
     status are ignored, seats are not (409 ``course_full``).
 
-    403 for non-staff, 404 for an unknown user or course, 409 ``already_enrolled``.
+    403 without ``learning.add_enrollment``, 404 for an unknown user or
+    course, 409 ``already_enrolled``. Side effects: takes a seat; audited.
     """
     require_user(actor)
-    if not is_staff(actor):
-        raise PermissionDenied("Only staff may enroll other people.")
+    require_staff_permission(actor, "learning.add_enrollment", "Your staff role does not allow enrolling people.")
     user = identity_repositories.user_get(user_id)
     if user is None:
         raise NotFound("User not found.")
-    return enrollment_grant(user=user, course_id=course_id, source=Source.STAFF)
+    return _grant_by_staff_unit(actor=actor, user=user, course_id=course_id)
+
+
+@transactional
+def _grant_by_staff_unit(*, actor, user, course_id: UUID) -> Enrollment:
+    enrollment = enrollment_grant(user=user, course_id=course_id, source=Source.STAFF)
+    enrollment = repositories.enrollment_get(enrollment.pk)
+    audit_record(
+        actor=actor,
+        action="enroll",
+        target=enrollment,
+        changes={"status": [None, enrollment.status], "source": [None, enrollment.source]},
+        target_repr=f"{user.email} in {enrollment.course.title}",
+    )
+    return enrollment
 
 
 # --- Reading and cancelling -------------------------------------------------------------
@@ -348,16 +381,27 @@ def enrollment_get(*, actor, enrollment_id: UUID) -> Enrollment:
 
 
 def enrollment_cancel(*, actor, enrollment_id: UUID) -> Enrollment:
-    """Cancel an active or waitlisted enrollment (its owner or staff).
+    """Cancel an active or waitlisted enrollment (its owner, or staff with
+    ``learning.cancel_enrollment``).
 
-    404 for other people's enrollments; 409 ``enrollment_not_cancellable``
-    when it is completed or already cancelled. Side effects: an active
-    enrollment gives its seat to the first waitlisted learner (promotion email
-    on commit); a waitlisted one closes its gap in the waitlist.
+    404 for other people's enrollments; 403 for staff whose role does not
+    cancel; 409 ``enrollment_not_cancellable`` when it is completed or already
+    cancelled. Side effects: an active enrollment gives its seat to the first
+    waitlisted learner (promotion email on commit); a waitlisted one closes
+    its gap in the waitlist; a staff cancellation is audited.
     """
     enrollment = _enrollment_of(actor, enrollment_id)
-    reason = "learner" if enrollment.user_id == actor.pk else "staff"
-    left = _cancel_unit(enrollment_id=enrollment.pk, cancellable=(Status.ACTIVE, Status.WAITLISTED), reason=reason)
+    by_owner = enrollment.user_id == actor.pk
+    if not by_owner:
+        require_staff_permission(
+            actor, "learning.cancel_enrollment", "Your staff role does not allow cancelling enrollments."
+        )
+    left = _cancel_unit(
+        enrollment_id=enrollment.pk,
+        cancellable=(Status.ACTIVE, Status.WAITLISTED),
+        reason="learner" if by_owner else "staff",
+        audit_actor=None if by_owner else actor,
+    )
     if left is None:
         raise Conflict(ENROLLMENT_NOT_CANCELLABLE, f"A {enrollment.status} enrollment cannot be cancelled.")
     return repositories.enrollment_get(enrollment.pk)
@@ -433,12 +477,22 @@ def enrollment_progress(*, actor, enrollment_id: UUID) -> ProgressReport:
 
 
 @transactional
-def _progress_unit(*, enrollment_id: UUID, course_id: UUID, lesson_id: UUID, completed: bool) -> None:
+def _progress_unit(*, enrollment: Enrollment, lesson_id: UUID, completed: bool, audit_actor=None) -> None:
+    enrollment_id, course_id = enrollment.pk, enrollment.course_id
     now = timezone.now()
     # Serialise progress updates of one enrollment on its row: otherwise two
     # "last lessons" completed at once could each miss the other in the
     # completion check below (MongoDB's snapshot reads), and nobody completes.
     repositories.enrollment_touch(enrollment_id=enrollment_id, now=now)
+    if audit_actor is not None:
+        audit_record(
+            actor=audit_actor,
+            action="progress",
+            target=enrollment,
+            changes={"completed": [not completed, completed]},
+            note=f"lesson {lesson_id}",
+            target_repr=_enrollment_repr(enrollment),
+        )
     row = repositories.progress_get(enrollment_id=enrollment_id, lesson_id=lesson_id)
     if not completed:
         if row is not None and row.completed:
@@ -462,9 +516,11 @@ def _progress_unit(*, enrollment_id: UUID, course_id: UUID, lesson_id: UUID, com
 
 
 def enrollment_progress_update(*, actor, enrollment_id: UUID, lesson_id: UUID, completed: bool) -> ProgressReport:
-    """Mark one lesson done (or not done) for the actor's enrollment.
+    """Mark one lesson done (or not done) for the actor's enrollment (staff
+    with ``learning.change_lessonprogress``: anyone's, audited).
 
-    404 for other people's enrollments; 409 ``enrollment_not_active`` unless
+    404 for other people's enrollments, 403 for staff whose role does not
+    mark progress; 409 ``enrollment_not_active`` unless
     the enrollment is active or completed; 400 ``validation_error`` for a
     lesson that is not part of the course. Idempotent: repeating a change
     writes nothing. Completing the last lesson completes the enrollment and
@@ -472,6 +528,11 @@ def enrollment_progress_update(*, actor, enrollment_id: UUID, lesson_id: UUID, c
     completed when a lesson is marked not done again.
     """
     enrollment = _enrollment_of(actor, enrollment_id)
+    by_owner = enrollment.user_id == actor.pk
+    if not by_owner:
+        require_staff_permission(
+            actor, "learning.change_lessonprogress", "Your staff role does not allow recording progress."
+        )
     if enrollment.status not in repositories.ACCESS_STATUSES:
         raise Conflict(ENROLLMENT_NOT_ACTIVE, f"A {enrollment.status} enrollment has no progress to record.")
     if catalog_repositories.lesson_course_id(lesson_id) != enrollment.course_id:
@@ -486,7 +547,10 @@ def enrollment_progress_update(*, actor, enrollment_id: UUID, lesson_id: UUID, c
         # and that request ran the completion check.
         with contextlib.suppress(IntegrityError):
             _progress_unit(
-                enrollment_id=enrollment.pk, course_id=enrollment.course_id, lesson_id=lesson_id, completed=completed
+                enrollment=enrollment,
+                lesson_id=lesson_id,
+                completed=completed,
+                audit_actor=None if by_owner else actor,
             )
     return _progress_report(repositories.enrollment_get(enrollment.pk))
 
@@ -533,6 +597,21 @@ class CourseAccess:
     @property
     def teaches(self) -> bool:
         return self.role in TEACHING_ROLES
+
+
+def course_staff_may(*, actor, access: CourseAccess, perm: str) -> bool:
+    """Whether the actor's teaching role on the course covers an action: the
+    course's instructors always; other staff only with the permission ``perm``
+    (``assessment.grade_submission``...). Staff outrank instructors in
+    ``course_role``, so a staff member who also teaches the course is checked
+    as its instructor when their role lacks ``perm``."""
+    if access.role == "instructor":
+        return True
+    if access.role != "staff":
+        return False
+    return staff_can(actor, perm) or catalog_repositories.course_is_instructor(
+        user_id=actor.pk, course_id=access.course.pk
+    )
 
 
 def course_member_access(*, actor, course_id: UUID, course: Course | None = None, denied_message: str) -> CourseAccess:

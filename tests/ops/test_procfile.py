@@ -52,7 +52,7 @@ def test_procfile_declares_web_worker_beat_and_release():
     assert entries["web"].startswith("gunicorn config.wsgi:application ")
     assert entries["worker"].startswith("celery -A config worker ")
     assert entries["beat"].startswith("celery -A config beat ")
-    assert entries["release"] == "python manage.py migrate --noinput"
+    assert entries["release"] == "python manage.py migrate --noinput && python manage.py sync_roles"
 
 
 @pytest.fixture

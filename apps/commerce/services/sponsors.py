@@ -5,8 +5,9 @@ Who may do what:
   belong to, whatever their status;
 - any signed-in user applies (and becomes the new sponsor's owner);
 - members of an approved sponsor request sponsorships and see their usage;
-- staff approve or reject sponsors and sponsorships (one transaction each,
-  email queued on commit).
+- staff whose role reviews them (``commerce.review_sponsor``,
+  ``commerce.review_sponsorship``) approve or reject sponsors and
+  sponsorships (one transaction each, audited, email queued on commit).
 
 A sponsor or sponsorship the caller cannot see answers 404; a forbidden action
 on one they can see answers 403.
@@ -37,10 +38,12 @@ from apps.commerce.errors import (
     SPONSORSHIP_EXHAUSTED,
 )
 from apps.commerce.models import Sponsor, SponsorMember, Sponsorship, SponsorshipRedemption
-from apps.identity.services import is_signed_in, is_staff, require_user
+from apps.identity.services import is_signed_in, require_user
+from deltalabs.audit import audit_record
 from deltalabs.db import atomic, on_commit
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
+from deltalabs.permissions import is_active_staff, require_staff_permission, staff_can
 
 SEATS_MIN = 1
 SEATS_MAX = 1000
@@ -62,8 +65,10 @@ def _visible_sponsor(actor, sponsor_id: UUID) -> tuple[Sponsor, str | None]:
     if sponsor is None:
         raise NotFound("No such sponsor.")
     role = _role(actor, sponsor.pk)
-    if sponsor.status != Sponsor.Status.APPROVED and role is None and not is_staff(actor):
-        raise NotFound("No such sponsor.")
+    if sponsor.status != Sponsor.Status.APPROVED and role is None:
+        if not is_active_staff(actor):
+            raise NotFound("No such sponsor.")
+        require_staff_permission(actor, "commerce.view_sponsor", "Your staff role does not show sponsors.")
     sponsor.my_role = role
     return sponsor, role
 
@@ -114,14 +119,19 @@ def sponsor_apply(*, actor, name: str, contact_email: str, website: str = "", me
 
 def _sponsor_review(*, actor, sponsor_id: UUID, status: str) -> Sponsor:
     require_user(actor)
-    _visible_sponsor(actor, sponsor_id)
-    if not is_staff(actor):
-        raise PermissionDenied("Only staff review sponsor applications.")
+    sponsor, _ = _visible_sponsor(actor, sponsor_id)
+    require_staff_permission(actor, "commerce.review_sponsor", "Your staff role does not review sponsors.")
     with atomic():
         if not repositories.sponsor_decide(
             sponsor_id=sponsor_id, status=status, reviewer_id=actor.pk, now=timezone.now()
         ):
             raise Conflict(ALREADY_REVIEWED, "This application has already been reviewed.")
+        audit_record(
+            actor=actor,
+            action="approve" if status == Sponsor.Status.APPROVED else "reject",
+            target=sponsor,
+            changes={"status": [sponsor.status, status]},
+        )
         on_commit(lambda: tasks.send_sponsor_decision.delay(sponsor_id=str(sponsor_id)))
     sponsor, _ = _visible_sponsor(actor, sponsor_id)
     return sponsor
@@ -142,10 +152,11 @@ def sponsor_reject(*, actor, sponsor_id: UUID) -> Sponsor:
 # --- Sponsorships ------------------------------------------------------------------
 
 
-def _member_of_visible_sponsor(actor, sponsor_id: UUID) -> Sponsor:
+def _member_of_visible_sponsor(actor, sponsor_id: UUID, *, staff_perm: str) -> Sponsor:
+    """The sponsor, for its members, and for staff whose role has ``staff_perm``; 403 otherwise."""
     require_user(actor)
     sponsor, role = _visible_sponsor(actor, sponsor_id)
-    if role is None and not is_staff(actor):
+    if role is None and not staff_can(actor, staff_perm):
         raise PermissionDenied("Only this sponsor's members may do this.")
     return sponsor
 
@@ -155,7 +166,7 @@ def sponsorship_request(*, actor, sponsor_id: UUID, course_id: UUID, seats: int)
     course; staff approve it later. Errors: 404 unknown sponsor or course, 403
     not a member, 409 ``sponsor_not_approved``, 400 ``course_is_free``, 400 seats
     out of 1..1000."""
-    sponsor = _member_of_visible_sponsor(actor, sponsor_id)
+    sponsor = _member_of_visible_sponsor(actor, sponsor_id, staff_perm="commerce.add_sponsorship")
     if sponsor.status != Sponsor.Status.APPROVED:
         raise Conflict(SPONSOR_NOT_APPROVED, "The sponsor must be approved before it requests sponsorships.")
     if not SEATS_MIN <= seats <= SEATS_MAX:
@@ -169,13 +180,21 @@ def sponsorship_request(*, actor, sponsor_id: UUID, course_id: UUID, seats: int)
         sponsorship = repositories.sponsorship_create(
             sponsor=sponsor, course=course, seats_total=seats, requested_by=actor
         )
+        if sponsor.my_role is None:  # staff asking on the sponsor's behalf
+            audit_record(
+                actor=actor,
+                action="add",
+                target=sponsorship,
+                changes={"seats_total": [None, seats], "course": [None, course.title]},
+                target_repr=_sponsorship_repr(sponsorship),
+            )
     sponsorship.redemption_count = 0
     return sponsorship
 
 
 def sponsorship_list(*, actor, sponsor_id: UUID, cursor: str | None = None, limit: int = 20) -> Page:
     """A sponsor's sponsorships, newest first, with usage; members and staff only."""
-    _member_of_visible_sponsor(actor, sponsor_id)
+    _member_of_visible_sponsor(actor, sponsor_id, staff_perm="commerce.view_sponsorship")
     page = paginate(
         repositories.sponsorships_of_sponsor(sponsor_id), ordering=["-created_at"], cursor=cursor, limit=limit
     )
@@ -188,12 +207,15 @@ def sponsorship_list(*, actor, sponsor_id: UUID, cursor: str | None = None, limi
 def _reviewable_sponsorship(actor, sponsorship_id: UUID) -> Sponsorship:
     require_user(actor)
     sponsorship = repositories.sponsorship_get(sponsorship_id)
-    visible = sponsorship is not None and (is_staff(actor) or _role(actor, sponsorship.sponsor_id) is not None)
+    visible = sponsorship is not None and (is_active_staff(actor) or _role(actor, sponsorship.sponsor_id) is not None)
     if not visible:
         raise NotFound("No such sponsorship.")
-    if not is_staff(actor):
-        raise PermissionDenied("Only staff review sponsorships.")
+    require_staff_permission(actor, "commerce.review_sponsorship", "Your staff role does not review sponsorships.")
     return sponsorship
+
+
+def _sponsorship_repr(sponsorship: Sponsorship) -> str:
+    return f"{sponsorship.sponsor.name}: {sponsorship.seats_total} seats on {sponsorship.course.title}"
 
 
 def new_sponsorship_code() -> str:
@@ -209,7 +231,7 @@ def sponsorship_approve(*, actor, sponsorship_id: UUID) -> Sponsorship:
         raise Conflict(SPONSOR_NOT_APPROVED, "The sponsor is not approved.")
     for attempt in range(1, _CODE_ATTEMPTS + 1):
         try:
-            _sponsorship_decide(actor, sponsorship_id, Sponsorship.Status.APPROVED, new_sponsorship_code())
+            _sponsorship_decide(actor, sponsorship, Sponsorship.Status.APPROVED, new_sponsorship_code())
             break
         except IntegrityError:
             # The code collided with an existing one: the unique index refused it
@@ -221,18 +243,26 @@ def sponsorship_approve(*, actor, sponsorship_id: UUID) -> Sponsorship:
 
 def sponsorship_reject(*, actor, sponsorship_id: UUID) -> Sponsorship:
     """Staff: reject a pending sponsorship. Queues an email on commit."""
-    _reviewable_sponsorship(actor, sponsorship_id)
-    _sponsorship_decide(actor, sponsorship_id, Sponsorship.Status.REJECTED, None)
+    sponsorship = _reviewable_sponsorship(actor, sponsorship_id)
+    _sponsorship_decide(actor, sponsorship, Sponsorship.Status.REJECTED, None)
     return repositories.sponsorship_get(sponsorship_id)
 
 
-def _sponsorship_decide(actor, sponsorship_id: UUID, status: str, code: str | None) -> None:
+def _sponsorship_decide(actor, sponsorship: Sponsorship, status: str, code: str | None) -> None:
+    sponsorship_id = sponsorship.pk
     with atomic():
         decided = repositories.sponsorship_decide(
             sponsorship_id=sponsorship_id, status=status, code=code, reviewer_id=actor.pk, now=timezone.now()
         )
         if not decided:
             raise Conflict(ALREADY_REVIEWED, "This sponsorship has already been reviewed.")
+        audit_record(
+            actor=actor,
+            action="approve" if status == Sponsorship.Status.APPROVED else "reject",
+            target=sponsorship,
+            changes={"status": [sponsorship.status, status], "code": [sponsorship.code, code]},
+            target_repr=_sponsorship_repr(sponsorship),
+        )
         on_commit(lambda: tasks.send_sponsorship_decision.delay(sponsorship_id=str(sponsorship_id)))
 
 

@@ -14,7 +14,7 @@ from tests.factories.commerce import (
     SponsorFactory,
     SponsorshipFactory,
 )
-from tests.factories.identity import UserFactory
+from tests.factories.identity import RoleStaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_order_detail_is_read_only(admin_client, user):
 
 @pytest.mark.django_db(transaction=True)
 def test_refund_action_goes_through_the_service():
-    staff = UserFactory(is_staff=True)
+    staff = RoleStaffFactory(roles=["finance"])
     client = Client()
     client.force_login(staff)
     buyer = UserFactory()
