@@ -203,6 +203,7 @@ def staff_roles_set(*, actor, user_id, group_ids: list) -> None:
     users (``identity.change_user``: superusers; no role grants it) hand out
     roles, so nobody raises their own powers. The admin's user page calls
     this and records the change in the audit trail."""
+    require_user(actor)
     require_staff_permission(actor, "identity.change_user", "Your staff role does not allow giving roles.")
     _user_groups_set(user_id=user_id, group_ids=set(group_ids))
 

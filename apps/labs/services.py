@@ -485,8 +485,8 @@ class DaySchedule:
 def lab_day_schedule(*, actor: Actor, lab_id: UUID, day: date) -> DaySchedule:
     """Staff's view of one local day: each slot with its counter and the
     active bookings (with users). ``counter_drift`` flags a slot whose
-    require_user(actor)
     counter disagrees with its bookings. Staff with ``labs.view_booking``."""
+    require_user(actor)
     require_staff_permission(actor, "labs.view_booking", "Your staff role does not show lab bookings.")
     availability = lab_availability(actor=actor, lab_id=lab_id, date_from=day, date_to=day)
     lab = repositories.lab_get(lab_id)
