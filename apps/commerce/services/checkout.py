@@ -296,7 +296,8 @@ def _place(*, actor, plan: _Plan, idempotency_key: str) -> Order:
     if plan.total == 0:
         # Nothing to charge (fully sponsored): settle in this same transaction.
         _settle_paid(order_id=order.pk, reference="", now=now)
-    return repositories.order_get(order.pk)
+        return repositories.order_get(order.pk)
+    return order  # pending; the charge needs only its own fields
 
 
 # --- The charge and phase 2 ----------------------------------------------------------
@@ -352,7 +353,7 @@ def _settle(unit, **kwargs) -> bool:
 
 
 def _complete(*, order: Order, provider, result: payments.ChargeResult) -> Order | None:
-    if not _settle(_complete_unit, order_id=order.pk, provider_name=provider.name, result=result):
+    if not _settle(_complete_unit, order=order, provider_name=provider.name, result=result):
         current = repositories.order_get(order.pk)
         if current is None or current.status == Order.Status.FAILED:
             # The charge went through after someone else released the order
@@ -363,11 +364,10 @@ def _complete(*, order: Order, provider, result: payments.ChargeResult) -> Order
 
 
 @transactional
-def _complete_unit(*, order_id: UUID, provider_name: str, result: payments.ChargeResult) -> bool:
+def _complete_unit(*, order: Order, provider_name: str, result: payments.ChargeResult) -> bool:
     now = timezone.now()
-    if not _settle_paid(order_id=order_id, reference=result.reference, now=now):
+    if not _settle_paid(order_id=order.pk, reference=result.reference, now=now):
         return False
-    order = repositories.order_get(order_id)
     repositories.payment_record_success(
         order=order, kind=Payment.Kind.CHARGE, provider=provider_name, result=result, now=now
     )
