@@ -19,6 +19,7 @@ import time
 import uuid
 
 from deltalabs import request_context
+from deltalabs.cache import forget_prefetched
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_logger = logging.getLogger("deltalabs.access")
@@ -48,6 +49,8 @@ class RequestIdMiddleware:
         finally:
             request_context.reset_request_path(path_token)
             request_context.reset_request_id(token)
+            # Cache entries the rate limiter read ahead belong to this request only.
+            forget_prefetched()
 
 
 class AccessLogMiddleware:

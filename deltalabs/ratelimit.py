@@ -5,6 +5,14 @@ Fixed one-minute windows counted with an atomic ``INCR`` on
 ``Retry-After`` is the key's remaining lifetime. Limits come from
 ``settings.RATE_LIMITS``. If Redis is unreachable the limiter fails open and
 logs a warning: an outage of the counter store must not take the API down.
+
+On Redis a request costs one round trip whatever its identities:
+``INCR`` + ``EXPIRE NX`` + ``TTL`` per identity, pipelined (``EXPIRE NX``
+starts the window on the first hit only, so it keeps its fixed end; it needs
+Redis 7). A view may ask for cache entries to be read in the same round trip
+(``prefetch_cache_keys``, see ``deltalabs.cache.prefetched``): a cached read
+then costs one round trip in all. The embedded fallback (local memory) counts
+with ``add`` + ``incr``.
 """
 
 from __future__ import annotations
@@ -16,19 +24,24 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
+from deltalabs import cache as shared_cache
+
 logger = logging.getLogger("deltalabs.ratelimit")
 
 _PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+_RATES: dict[str, tuple[int, int]] = {}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    count, _, period = rate.partition("/")
-    return int(count), _PERIODS[period]
+    parsed = _RATES.get(rate)
+    if parsed is None:
+        count, _, period = rate.partition("/")
+        parsed = _RATES[rate] = (int(count), _PERIODS[period])
+    return parsed
 
 
-def _hit(key: str, period: int) -> tuple[int, int]:
-    """Count one request in the current window; return (count, seconds left)."""
-    cache = caches["strict"]
+def _hit_locally(cache, key: str, period: int) -> tuple[int, int]:
+    """The embedded fallback: count one request in the current window."""
     for _ in range(2):
         cache.add(key, 0, timeout=period)
         try:
@@ -40,6 +53,39 @@ def _hit(key: str, period: int) -> tuple[int, int]:
         return 1, period
     ttl = cache.ttl(key) if hasattr(cache, "ttl") else None
     return count, max(1, int(ttl)) if ttl and ttl > 0 else period
+
+
+def hit(keys: list[str], period: int, *, prefetch: list[str] = ()) -> list[tuple[int, int]]:
+    """Count one request on each counter in ``keys``; return (count, seconds
+    left) per key. ``prefetch`` names entries of the "default" cache to read in
+    the same round trip; they are recorded for ``deltalabs.cache.prefetched``."""
+    strict = caches["strict"]
+    client = shared_cache.redis_client(strict)
+    if client is None:
+        if prefetch:
+            shared_cache.remember(prefetch, caches["default"].get_many(prefetch))
+        return [_hit_locally(strict, key, period) for key in keys]
+    pipeline = client.pipeline(transaction=False)
+    for key in keys:
+        name = strict.make_key(key)
+        pipeline.incr(name)
+        pipeline.expire(name, period, nx=True)
+        pipeline.ttl(name)
+    default = caches["default"]
+    same_server = prefetch and shared_cache.same_server(default, strict)
+    if same_server:
+        for key in prefetch:
+            pipeline.get(default.make_key(key))
+    replies = pipeline.execute()
+    counted = [
+        (int(replies[index]), int(replies[index + 2]) if replies[index + 2] > 0 else period)
+        for index in range(0, 3 * len(keys), 3)
+    ]
+    if same_server:
+        shared_cache.remember_raw(default, prefetch, replies[3 * len(keys) :])
+    elif prefetch:
+        shared_cache.remember(prefetch, default.get_many(prefetch))
+    return counted
 
 
 class WindowThrottle(BaseThrottle):
@@ -56,13 +102,15 @@ class WindowThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         limit, period = parse_rate(settings.RATE_LIMITS[self.scope])
         self._wait = None
-        for identity in self.identities(request, view):
-            key = f"ratelimit:{self.scope}:{identity}"
-            try:
-                count, seconds_left = _hit(key, period)
-            except Exception:  # Redis down or misbehaving: fail open, loudly
-                logger.warning("Rate limiter unavailable; allowing request (scope=%s)", self.scope, exc_info=True)
-                return True
+        keys = [f"ratelimit:{self.scope}:{identity}" for identity in self.identities(request, view)]
+        prefetch_keys = getattr(view, "prefetch_cache_keys", None)
+        prefetch = prefetch_keys(request) if prefetch_keys is not None else []
+        try:
+            counted = hit(keys, period, prefetch=prefetch)
+        except Exception:  # Redis down or misbehaving: fail open, loudly
+            logger.warning("Rate limiter unavailable; allowing request (scope=%s)", self.scope, exc_info=True)
+            return True
+        for count, seconds_left in counted:
             if count > limit:
                 self._wait = seconds_left
                 return False

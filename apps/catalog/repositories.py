@@ -65,7 +65,8 @@ def course_queryset(
     """Courses matching the filters, with category and instructors loaded."""
     queryset = Course.objects.select_related("category").prefetch_related(_instructors_prefetch())
     if published_only:
-        queryset = queryset.filter(status=Course.Status.PUBLISHED)
+        # Publishing sets published_at; saying so lets the keyset on it seek (see course_search).
+        queryset = queryset.filter(status=Course.Status.PUBLISHED, published_at__isnull=False)
     if search:
         queryset = queryset.filter(Q(title__icontains=search) | Q(summary__icontains=search))
     if level:

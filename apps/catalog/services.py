@@ -241,7 +241,10 @@ def course_search(
         is_free=is_free,
         course_ids=course_ids,
     )
-    page = paginate(queryset, ordering=ORDERINGS[ordering], cursor=cursor, limit=limit)
+    # Published courses always have published_at (the public queryset says
+    # so), so public pages seek by it; staff lists include unpublished drafts.
+    not_null = () if staff else ("published_at",)
+    page = paginate(queryset, ordering=ORDERINGS[ordering], cursor=cursor, limit=limit, not_null=not_null)
     if key:
         caching.put(key, page)
     return page

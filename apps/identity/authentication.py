@@ -3,12 +3,20 @@
 Any presented token must be valid, even on public routes: a bad, expired,
 tampered or ``alg: none`` token is 401 ``token_invalid``; so is a token of a
 deactivated user.
+
+The token's user is read by primary key with only the columns API requests
+use (``repositories.user_for_token``): no password hash, one indexed lookup.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings
 
+from apps.identity import repositories
 from deltalabs import request_context
 
 
@@ -20,3 +28,18 @@ class JWTAuthentication(SimpleJWTAuthentication):
         if result is not None:
             request_context.set_user_id(str(result[0].pk))
         return result
+
+    def get_user(self, validated_token):
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from None
+        try:
+            user = repositories.user_for_token(user_id)
+        except (ValidationError, ValueError, TypeError):  # a signed token whose claim is not an id
+            user = None
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        if not user.is_active:
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        return user

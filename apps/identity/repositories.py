@@ -14,6 +14,17 @@ def user_get(user_id: UUID) -> User | None:
     return User.objects.filter(pk=user_id).first()
 
 
+# What API requests read of the signed-in user: the profile /v1/users/me shows
+# and the flags permission checks use. Not the password hash nor login dates.
+TOKEN_USER_FIELDS = ("id", "email", "display_name", "bio", "timezone", "date_joined", "is_staff", "is_active")
+
+
+def user_for_token(user_id) -> User | None:
+    """The user a valid access token names, by primary key, with ``TOKEN_USER_FIELDS`` only."""
+    users = list(User.objects.filter(pk=user_id).only(*TOKEN_USER_FIELDS).order_by()[:1])
+    return users[0] if users else None
+
+
 def user_by_email(email: str) -> User | None:
     return User.objects.filter(email=normalize_email(email)).first()
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_required, env_str
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SIMPLE_JWT, logging_config
+from config.settings.base import DATABASES, SIMPLE_JWT, logging_config
 
 SECRET_KEY = env_required("SECRET_KEY")
 JWT_SIGNING_KEY = env_required("JWT_SIGNING_KEY")
@@ -32,6 +32,15 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this deployment serves.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Database connections ----------------------------------------------------
+# Each worker keeps its connection between requests, so connection set-up
+# (on SQLite: opening the file, registering functions, the PRAGMAs) is paid
+# once per worker rather than once per request; a connection that broke is
+# noticed by the health check before reuse and replaced. On MongoDB the
+# driver's client is already a per-process pool that monitors its servers.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # --- HTTPS hardening (a TLS-terminating proxy sits in front) -----------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

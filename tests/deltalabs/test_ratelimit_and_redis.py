@@ -94,3 +94,62 @@ def test_enrollment_fails_closed_when_redis_is_down(user_client, redis_down):
     )
     assert response.status_code == 503 and response.json()["code"] == "service_unavailable"
     assert not Enrollment.objects.exists()
+
+
+# --- One round trip per request --------------------------------------------------
+
+
+def test_rate_limit_costs_one_redis_round_trip(user_client, settings, monkeypatch):
+    from tests.support.redis_round_trips import counting_round_trips, require_redis
+
+    require_redis(settings)
+    user_client.get("/v1/users/me")  # the window exists now
+    with counting_round_trips(monkeypatch) as trips:
+        response = user_client.get("/v1/users/me")
+    assert response.status_code == 200
+    assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL"]
+
+
+def test_login_counts_ip_and_email_in_one_round_trip(api_client, user, settings, monkeypatch):
+    from tests.support.redis_round_trips import counting_round_trips, require_redis
+
+    require_redis(settings)
+    with counting_round_trips(monkeypatch) as trips:
+        login(api_client, user.email)
+    # auth scope (ip + email), then the default scope (ip): one pipeline each
+    assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL,INCRBY,EXPIRE,TTL", "pipeline:INCRBY,EXPIRE,TTL"]
+
+
+def test_window_keeps_its_fixed_end(user_client, user, settings):
+    """A hit inside the window never extends it (EXPIRE NX), so Retry-After
+    counts down to the same instant for every refused request."""
+    from django.core.cache import caches
+
+    from deltalabs.cache import redis_client
+    from tests.support.redis_round_trips import require_redis
+
+    require_redis(settings)
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "default": "2/min"}
+    strict = caches["strict"]
+    key = strict.make_key(f"ratelimit:default:user:{user.pk}")
+    user_client.get("/v1/users/me")
+    redis_client(strict).expire(key, 7)  # pretend most of the window has passed
+    user_client.get("/v1/users/me")
+    refused = user_client.get("/v1/users/me")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 7
+    assert 0 < redis_client(strict).ttl(key) <= 7
+
+
+def test_first_hit_opens_a_window_of_the_configured_length(user_client, user, settings):
+    from django.core.cache import caches
+
+    from deltalabs.cache import redis_client
+    from tests.support.redis_round_trips import require_redis
+
+    require_redis(settings)
+    user_client.get("/v1/users/me")
+    strict = caches["strict"]
+    key = strict.make_key(f"ratelimit:default:user:{user.pk}")
+    assert int(redis_client(strict).get(key)) == 1
+    assert 55 <= redis_client(strict).ttl(key) <= 60

@@ -113,3 +113,51 @@ def test_project_models_pass_the_check():
     from django.apps import apps
 
     assert find_auto_increment_models(apps.get_models(include_auto_created=True)) == []
+
+
+# --- Persistent connections --------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_persistent_connection_is_reused_across_requests():
+    """With ``CONN_MAX_AGE`` (production sets it), the second request runs on
+    the connection the first one opened: set-up is paid once per worker."""
+    from django.db import connection
+    from django.test import Client
+
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(CONN_MAX_AGE=600, CONN_HEALTH_CHECKS=True)
+    try:
+        client = Client()
+        assert client.get("/v1/courses").status_code == 200
+        first = connection.connection
+        assert client.get("/v1/courses").status_code == 200
+        assert first is not None and connection.connection is first
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
+def test_production_keeps_connections_with_health_checks():
+    import json
+
+    from config.env import BASE_DIR
+    from tests.security.test_api8_misconfiguration import PRODUCTION_ENV
+
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/tmp", **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    max_age, health_checks = json.loads(result.stdout.strip().splitlines()[-1])
+    assert max_age > 0 and health_checks is True

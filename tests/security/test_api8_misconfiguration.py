@@ -80,7 +80,7 @@ def test_production_settings_are_hardened():
     assert snapshot["LOG_FORMAT"] == "json"
     assert 0 < snapshot["EMAIL_TIMEOUT"] <= 30
     # No browsable API in production: JSON only.
-    assert snapshot["RENDERERS"] == ["rest_framework.renderers.JSONRenderer"]
+    assert snapshot["RENDERERS"] == ["deltalabs.renderers.JSONRenderer"]
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,38 @@ class TestSearch:
         assert titles(first) + titles(second) + titles(third) == [f"Course {n}" for n in range(5)]
         assert third.next_cursor is None
 
+    def test_public_pages_seek_into_the_published_index_at_any_depth(self):
+        """Published courses always have published_at, so the public keyset is
+        a plain range on (status, published_at): no ``OR IS NULL`` branch that
+        would make the database scan from the first row."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        now = timezone.now()
+        for number in range(5):
+            CourseFactory(title=f"Course {number}", published_at=now - timedelta(days=number))
+        first = services.course_search(actor=None, limit=2)
+        with CaptureQueriesContext(connection) as captured:
+            second = services.course_search(actor=None, limit=2, cursor=first.next_cursor)
+        assert titles(first) + titles(second) == ["Course 0", "Course 1", "Course 2", "Course 3"]
+        page_sql = next(q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"])
+        assert "IS NULL" not in page_sql
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {page_sql}")
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        # a range on the index (IS NOT NULL shows as published_at>?), not a walk from its start
+        assert "USING INDEX course_status_published (status=? AND published_at>? AND published_at<?)" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+
+    def test_staff_pages_still_list_courses_without_a_publication_date(self, staff_user):
+        now = timezone.now()
+        CourseFactory(title="Old", published_at=now - timedelta(days=1))
+        CourseFactory(title="New", published_at=now)
+        DraftCourseFactory(title="Draft")
+        first = services.course_search(actor=staff_user, limit=2)
+        second = services.course_search(actor=staff_user, limit=2, cursor=first.next_cursor)
+        assert titles(first) + titles(second) == ["New", "Old", "Draft"]
+
     @pytest.mark.parametrize(
         ("arguments", "field"),
         [

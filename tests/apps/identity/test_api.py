@@ -152,6 +152,27 @@ class TestMe:
         body = user_client.get("/v1/users/me").json()
         assert body["id"] == str(user.pk) and body["email"] == user.email
 
+    def test_get_me_is_one_lookup_by_primary_key_without_secrets(self, user_client, user, django_assert_num_queries):
+        with django_assert_num_queries(1) as captured:
+            body = user_client.get("/v1/users/me").json()
+        sql = captured.captured_queries[0]["sql"]
+        assert '"identity_user"."id" =' in sql and "password" not in sql and "last_login" not in sql
+        assert body == {
+            "id": str(user.pk),
+            "email": user.email,
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "timezone": user.timezone,
+            "date_joined": user.date_joined.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "is_staff": False,
+        }
+
+    def test_token_of_a_deleted_user_is_401(self, api_client, user):
+        token = tokens_for(user).access
+        user.delete()
+        response = api_client.get("/v1/users/me", **bearer(token))
+        assert response.status_code == 401 and response.json()["code"] == "token_invalid"
+
     def test_patch_changes_only_profile_fields(self, user_client, user):
         response = user_client.patch(
             "/v1/users/me",

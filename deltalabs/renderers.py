@@ -1,0 +1,37 @@
+"""The API's JSON renderer: DRF's ``JSONRenderer`` output, produced by orjson.
+
+Same bytes as DRF's renderer for everything the API returns (compact
+separators, UTF-8, insertion order, ``\\u2028``/``\\u2029`` escaped, dates
+and decimals through DRF's own encoder), measured several times faster on
+the course list. Anything orjson cannot encode exactly (integers beyond 64
+bits, ``indent`` asked for in ``Accept``) goes through DRF's renderer.
+"""
+
+from __future__ import annotations
+
+import orjson
+from rest_framework import renderers
+from rest_framework.utils.encoders import JSONEncoder
+
+# Dates, times and dataclasses go to DRF's encoder (orjson would format them
+# its own way); dict keys that are not strings are converted as json does.
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+_default = JSONEncoder().default
+_LINE_SEPARATOR = "\u2028".encode()
+_PARAGRAPH_SEPARATOR = "\u2029".encode()
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if (accepted_media_type and "indent" in accepted_media_type) or (renderer_context or {}).get("indent"):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            rendered = orjson.dumps(data, default=_default, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            return super().render(data, accepted_media_type, renderer_context)
+        # DRF escapes these two so the output is also valid JavaScript.
+        if _LINE_SEPARATOR in rendered or _PARAGRAPH_SEPARATOR in rendered:
+            rendered = rendered.replace(_LINE_SEPARATOR, b"\\u2028").replace(_PARAGRAPH_SEPARATOR, b"\\u2029")
+        return rendered

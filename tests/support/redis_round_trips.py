@@ -1,0 +1,43 @@
+"""Counting Redis round trips (a command, or a pipeline, is one) in tests that
+run against a real Redis (``REDIS_URL`` set, as in CI)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import redis
+from redis.client import Pipeline
+
+
+class RoundTrips:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+
+@contextlib.contextmanager
+def counting_round_trips(monkeypatch):
+    trips = RoundTrips()
+    command = redis.Redis.execute_command
+    pipeline_execute = Pipeline.execute
+
+    def counted_command(self, *args, **options):
+        trips.calls.append(str(args[0]))
+        return command(self, *args, **options)
+
+    def counted_pipeline(self, *args, **kwargs):
+        trips.calls.append("pipeline:" + ",".join(str(entry[0][0]) for entry in self.command_stack))
+        return pipeline_execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
+    monkeypatch.setattr(Pipeline, "execute", counted_pipeline)
+    yield trips
+
+
+def require_redis(settings) -> None:
+    if not settings.REDIS_URL:
+        pytest.skip("needs a real Redis: run with REDIS_URL set (CI does)")
