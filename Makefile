@@ -12,7 +12,7 @@ SIZE ?= small
 CELERY = DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} $(BIN)/celery -A config
 CELERY_CONCURRENCY ?=
 
-.PHONY: run test lint install migrate seed serve worker beat require-redis bench check clean mongo-migrations
+.PHONY: run test lint install migrate seed serve worker beat require-redis bench profile check clean mongo-migrations
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,12 @@ bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 	$(PY) bench/run.py
+
+## profile: py-spy on one production worker under wrk load, for one bench row (PROFILE_ROW=...)
+profile: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+	$(PY) bench/profile.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .ruff_cache

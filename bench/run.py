@@ -71,9 +71,20 @@ CPUS = os.cpu_count() or 1
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * CPUS)))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", str(2 * WORKERS)))
 WRK_THREADS = max(1, min(2, CPUS))
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
+# The application servers compared (``compare_servers``) and the one every row
+# runs on: chosen by that comparison (README, "Choosing the server").
+SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian-wsgi", "uvicorn-asgi")
+SERVER = os.environ.get("BENCH_SERVER", "gunicorn-sync")
+GTHREADS = int(os.environ.get("BENCH_GTHREADS", "4"))
+# The bench's own Redis: a private redis-server on BENCH_REDIS_PORT, started
+# and stopped by the run (its database is emptied at the start, which must
+# never happen to a server other people use). BENCH_REDIS_URL picks another.
+REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6395"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL") or f"redis://127.0.0.1:{REDIS_PORT}/0"
 DATABASE_FILE = VAR / "bench.sqlite3"
-DEEP_PAGE = 500  # the course list page measured through a real cursor
+DEEP_PAGE = 500
+# Quick iterations: keep the database the previous run seeded and grew.
+REUSE_DB = os.environ.get("BENCH_REUSE_DB", "") not in ("", "0")  # the course list page measured through a real cursor
 
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -333,11 +344,20 @@ def prepare_course_list_deep(bench: Bench, count: int) -> list[Request]:
 
 
 def verify_uncached(bench: Bench) -> str | None:
-    """The uncached server must not have stored a single course-list page."""
+    """The uncached server must not have stored a single course-list page
+    (cached pages carry the list version they were rendered under)."""
     from django.core.cache import caches
 
-    stored = list(caches["default"].iter_keys(f"cache:courses:v1:{bench.list_version}:*"))
+    cache = caches["default"]
+    stored = [
+        key for key in cache.iter_keys("cache:courses:v1:page:*") if _page_version(cache, key) == bench.list_version
+    ]
     return f"{len(stored)} course pages were cached by the uncached server" if stored else None
+
+
+def _page_version(cache, key: str) -> str | None:
+    page = cache.get(key)
+    return page.get("version") if isinstance(page, dict) else None
 
 
 def prepare_course_detail(bench: Bench, count: int) -> list[Request]:
@@ -486,6 +506,15 @@ ENDPOINTS: list[Endpoint] = [
 ]
 
 
+def selected_endpoints() -> list[Endpoint]:
+    """``BENCH_ROWS`` (comma-separated substrings of row names) narrows the run;
+    the ceiling row always runs first."""
+    wanted = [part.strip() for part in os.environ.get("BENCH_ROWS", "").split(",") if part.strip()]
+    if not wanted:
+        return ENDPOINTS
+    return [ENDPOINTS[0]] + [row for row in ENDPOINTS[1:] if any(part in row.name for part in wanted)]
+
+
 # --- Processes ------------------------------------------------------------------------
 
 
@@ -525,34 +554,72 @@ def start_redis_if_needed() -> subprocess.Popen | None:
     raise SystemExit("redis-server did not start")
 
 
-def start_server(extra_env: dict[str, str]) -> subprocess.Popen:
-    log = open(VAR / "bench-gunicorn.log", "a")  # noqa: SIM115 (lives as long as the server)
-    process = subprocess.Popen(  # noqa: S603 (fixed argv)
-        [
+def server_command(server: str) -> list[str]:
+    """The command line of one of ``SERVERS``, bound to the bench port."""
+    bind = f"{HOST}:{PORT}"
+    gunicorn = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(WORKERS), "--timeout", "60"]
+    gunicorn += ["--log-level", "warning"]
+    commands = {
+        "gunicorn-sync": [*gunicorn, "--worker-class", "sync", "config.wsgi:application"],
+        "gunicorn-gthread": [
+            *gunicorn,
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(GTHREADS),
+            "config.wsgi:application",
+        ],
+        "granian-wsgi": [
             sys.executable,
             "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"{HOST}:{PORT}",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            HOST,
+            "--port",
+            str(PORT),
             "--workers",
             str(WORKERS),
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "60",
+            "--blocking-threads",
+            "1",
+            "--no-ws",
             "--log-level",
             "warning",
+            "config.wsgi:application",
         ],
+        "uvicorn-asgi": [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--host",
+            HOST,
+            "--port",
+            str(PORT),
+            "--workers",
+            str(WORKERS),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "config.asgi:application",
+        ],
+    }
+    return commands[server]
+
+
+def start_server(extra_env: dict[str, str], server: str | None = None) -> subprocess.Popen:
+    log = open(VAR / "bench-server.log", "a")  # noqa: SIM115 (lives as long as the server)
+    process = subprocess.Popen(  # noqa: S603 (fixed argv)
+        server_command(server or SERVER),
         cwd=BASE_DIR,
         env=_env(extra_env),
         stdout=log,
         stderr=log,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine boots workers slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({process.returncode}); see var/bench-gunicorn.log")
+            raise SystemExit(f"{server or SERVER} exited ({process.returncode}); see var/bench-server.log")
         try:
             if httpx.get(f"http://{HOST}:{PORT}/healthz", timeout=1).status_code == 200:
                 return process
@@ -560,7 +627,7 @@ def start_server(extra_env: dict[str, str]) -> subprocess.Popen:
             pass
         time.sleep(0.2)
     stop(process)
-    raise SystemExit("gunicorn did not answer /healthz within 30 s; see var/bench-gunicorn.log")
+    raise SystemExit(f"{server or SERVER} did not answer /healthz within 120 s; see var/bench-server.log")
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -745,11 +812,14 @@ def main() -> int:
     results: list[Result] = []
     skipped: list[dict[str, str]] = []
     try:
-        for stale in VAR.glob(f"{DATABASE_FILE.name}*"):
-            stale.unlink()
-        print(f"  migrating and seeding ({SIZE}) {DATABASE_FILE.relative_to(BASE_DIR)}", flush=True)
-        _manage("migrate", "--noinput", "-v", "0")
-        _manage("seed", "--size", SIZE, "--no-progress")
+        if REUSE_DB and DATABASE_FILE.exists():
+            print(f"  reusing {DATABASE_FILE.relative_to(BASE_DIR)} (BENCH_REUSE_DB)", flush=True)
+        else:
+            for stale in VAR.glob(f"{DATABASE_FILE.name}*"):
+                stale.unlink()
+            print(f"  migrating and seeding ({SIZE}) {DATABASE_FILE.relative_to(BASE_DIR)}", flush=True)
+            _manage("migrate", "--noinput", "-v", "0")
+            _manage("seed", "--size", SIZE, "--no-progress")
         seeded_after = round(time.monotonic() - started, 1)
 
         os.environ.update(_env())
@@ -763,7 +833,7 @@ def main() -> int:
 
         bench = Bench(f"http://{HOST}:{PORT}")
         current_env: tuple | None = None
-        for endpoint in ENDPOINTS:
+        for endpoint in selected_endpoints():
             if not _route_exists(endpoint.route):
                 skipped.append({"name": endpoint.name, "reason": f"{endpoint.route} is not routed"})
                 continue

@@ -1,22 +1,27 @@
 """The catalogue read cache (docs/architecture.md, Redis), in the fail-soft "default" cache.
 
 Keys:
-- ``cache:course:v1:{id}``: one course with its instructors and outline
-  (sections, lessons), as loaded by ``repositories.course_with_outline``.
-- ``cache:courses:v1:{version}:{hash}``: one page of the course list for one
-  normalised query (filters, ordering, cursor, limit, public/staff scope).
+- ``cache:course:v1:{id}``: one course rendered with its instructors and
+  outline (sections, lessons, every lesson's content), as the API shows it.
+- ``cache:courses:v1:page:{hash}``: one rendered page of the course list for
+  one normalised query (filters, ordering, cursor, limit, public/staff
+  scope), tagged with the list version it was rendered under.
 - ``cache:categories:v1:{version}:{hash}``: one page of categories.
-- ``cache:courses:v1:version``: the list namespace. Any course or category
-  change replaces it with a new random token, which orphans every cached page
-  at once (they expire with their TTL). A random token, not a counter: if the
-  key is evicted, a counter would restart and resurrect stale pages.
+- ``cache:courses:v1:version``: the list version. Any course or category
+  change replaces it with a new random token, so every cached page becomes a
+  miss at once (they expire with their TTL). A random token, not a counter: if
+  the key is evicted, a counter would restart and resurrect stale pages. The
+  version is in the page's value rather than its key so that the version and
+  the page can be read together, in one round trip.
 
 What is cached is viewer-neutral: lesson content is in the cached outline, but
 whether a viewer may see it is decided per request by the services, and
 ``seats_taken`` is always re-read from the database (see docs/decisions.md).
 
-Every read treats a broken cache (Redis down, an entry that no longer
-unpickles) as a miss: the catalogue keeps working from the database.
+Reads first look at what the rate limiter prefetched for this request
+(``deltalabs.cache.take``). Every read treats a broken cache (Redis down, an
+entry that no longer unpickles) as a miss: the catalogue keeps working from
+the database. With ``CATALOG_CACHE_SECONDS = 0`` nothing is written.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 
-from deltalabs.cache import resource_key
+from deltalabs.cache import MISSING, resource_key, take
 
 logger = logging.getLogger("apps.catalog.caching")
 
@@ -42,6 +47,9 @@ def _cache():
 
 
 def get(key: str) -> Any | None:
+    prefetched = take(key)
+    if prefetched is not MISSING:
+        return prefetched
     try:
         return _cache().get(key)
     except Exception:  # a cache outage or an unreadable entry is a miss
@@ -50,6 +58,8 @@ def get(key: str) -> Any | None:
 
 
 def put(key: str, value: Any) -> None:
+    if settings.CATALOG_CACHE_SECONDS <= 0:
+        return  # caching switched off: a write would only be a delete
     try:
         _cache().set(key, value, timeout=settings.CATALOG_CACHE_SECONDS)
     except Exception:
@@ -77,6 +87,13 @@ def page_key(resource: str, version: str, params: dict) -> str:
     canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
     return f"cache:{resource}:v1:{version}:{digest}"
+
+
+def list_page_key(resource: str, params: dict) -> str:
+    """A list page's key, without the version (which the cached value carries)."""
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return f"cache:{resource}:v1:page:{digest}"
 
 
 def forget_courses(course_ids) -> None:

@@ -3,6 +3,10 @@
 The output serializers of the catalog views, and of every other app that shows
 a course (a cart line, an enrollment, an assistant tool's result): one shape
 per object wherever it appears.
+
+``render_courses`` and ``render_course_detail`` are what the catalogue cache
+holds: the same shapes, from serializers built once per process instead of
+once per request (their fields do not depend on the request).
 """
 
 from rest_framework import serializers
@@ -112,3 +116,47 @@ class ResourceSerializer(serializers.ModelSerializer):
         if resource.kind == Resource.Kind.FILE and resource.file:
             return resource.file.url
         return resource.url
+
+
+_course_fields = CourseSerializer().fields
+
+
+def _datetime(field, value):
+    return None if value is None else field.to_representation(value)
+
+
+def render_courses(page) -> list[dict]:
+    """``CourseSerializer(many=True)``'s output for a page of plain rows
+    (``services.CourseRows``): the same fields format each value, but no
+    model object is built per course (the equivalence is tested)."""
+    price, opens, closes, published = (
+        _course_fields[name] for name in ("price", "enrollment_opens_at", "enrollment_closes_at", "published_at")
+    )
+    return [
+        {
+            "id": str(row["id"]),
+            "slug": row["slug"],
+            "title": row["title"],
+            "summary": row["summary"],
+            "description": row["description"],
+            "category": None
+            if row["category_id"] is None
+            else {"id": str(row["category_id"]), "slug": row["category__slug"], "name": row["category__name"]},
+            "level": row["level"],
+            "language": row["language"],
+            "price": price.to_representation(row["price"]),
+            "currency": row["currency"],
+            "is_free": row["price"] == 0,
+            "capacity": row["capacity"],
+            "seats_taken": row["seats_taken"],
+            "status": row["status"],
+            "enrollment_opens_at": _datetime(opens, row["enrollment_opens_at"]),
+            "enrollment_closes_at": _datetime(closes, row["enrollment_closes_at"]),
+            "instructors": [
+                {"id": str(link["user_id"]), "display_name": link["user__display_name"]}
+                for link in page.instructors[row["id"]]
+            ],
+            "published_at": _datetime(published, row["published_at"]),
+        }
+        for row in page.rows
+    ]

@@ -20,6 +20,7 @@ changes a course calls ``course_changed`` so the change is visible at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
@@ -135,16 +136,8 @@ def course_detail(*, actor, course_id: UUID, enrolled: bool = False) -> CourseDe
     Raises 404 ``not_found`` for unknown courses and for drafts/archived
     courses the actor does not teach (staff see everything).
     """
-    key = caching.course_key(course_id)
-    course = caching.get(key)
-    if course is None:
-        course = repositories.course_with_outline(course_id)
-        if course is None:
-            raise NotFound("Course not found.")
-        caching.put(key, course)
-    else:
-        _fresh_seats([course])
-    if not _may_see(actor, course):
+    course = repositories.course_with_outline(course_id)
+    if course is None or not _may_see(actor, course):
         raise NotFound("Course not found.")
     return CourseDetail(course=course, full_access=_has_full_access(actor, course, enrolled=enrolled))
 
@@ -187,6 +180,86 @@ def _category_filter(category: str | None) -> tuple[bool, UUID | None]:
         return category_id is not None, category_id
 
 
+@dataclass(frozen=True)
+class CourseQuery:
+    """A validated course search: who asks (staff or not) and what."""
+
+    staff: bool
+    search: str | None
+    level: str | None
+    category: str | None
+    is_free: bool | None
+    instructor_id: UUID | None
+    ordering: str
+    cursor: str | None
+    limit: int
+
+    def cache_params(self) -> dict:
+        """The normalised query that names its cached page."""
+        return {
+            "scope": "staff" if self.staff else "public",
+            "q": self.search.casefold() if self.search else None,
+            "level": self.level,
+            "category": self.category,
+            "is_free": self.is_free,
+            "instructor": str(self.instructor_id) if self.instructor_id else None,
+            "ordering": self.ordering,
+            "cursor": self.cursor,
+            "limit": self.limit,
+        }
+
+
+def course_query(
+    *,
+    actor,
+    q: str | None = None,
+    level: str | None = None,
+    category: str | UUID | None = None,
+    is_free: bool | None = None,
+    instructor: str | UUID | None = None,
+    ordering: str = DEFAULT_ORDERING,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> CourseQuery:
+    """Validate a course search (400 ``validation_error`` for bad values)."""
+    search, level, category, is_free, instructor_id, ordering = _clean_search_params(
+        q=q, level=level, category=category, is_free=is_free, instructor=instructor, ordering=ordering
+    )
+    return CourseQuery(
+        staff=is_staff(actor),
+        search=search,
+        level=level,
+        category=category,
+        is_free=is_free,
+        instructor_id=instructor_id,
+        ordering=ordering,
+        cursor=cursor or None,
+        limit=clamp_limit(limit),  # normalised before it keys the cache
+    )
+
+
+def _course_page(query: CourseQuery, *, as_rows: bool = False) -> Page:
+    matches_any, category_id = _category_filter(query.category)
+    course_ids = repositories.course_ids_taught_by(query.instructor_id) if query.instructor_id else None
+    if not matches_any:
+        course_ids = []
+    queryset = repositories.course_queryset(
+        published_only=not query.staff,
+        search=query.search,
+        level=query.level,
+        category_id=category_id,
+        is_free=query.is_free,
+        course_ids=course_ids,
+        as_rows=as_rows,
+    )
+    # Published courses always have published_at (the public queryset says
+    # so), so public pages seek by it; staff lists include unpublished drafts.
+    not_null = () if query.staff else ("published_at",)
+    return paginate(
+        queryset, ordering=ORDERINGS[query.ordering], cursor=query.cursor, limit=query.limit, not_null=not_null
+    )
+
+
 def course_search(
     *,
     actor,
@@ -200,54 +273,93 @@ def course_search(
     limit: int = 20,
 ) -> Page:
     """One page of courses (``Page.items`` are ``Course`` objects with category
-    and instructors loaded). Published courses only, except for staff.
+    and instructors loaded), read from the database. Published courses only,
+    except for staff.
 
-    ``q`` searches title and summary (case-insensitive); ``category`` is an id
-    or a slug; ``instructor`` a user id; ``ordering`` one of ``ORDERINGS``.
-    Invalid values raise 400 ``validation_error``; a bad cursor too. Pages
-    are cached per normalised query; ``seats_taken`` is always fresh.
+    Arguments as ``course_query``: ``q`` searches title and summary
+    (case-insensitive); ``category`` is an id or a slug; ``instructor`` a
+    user id; ``ordering`` one of ``ORDERINGS``. Invalid values raise 400
+    ``validation_error``; a bad cursor too. The REST API serves
+    ``course_list_document``, the cached rendering of the same page.
     """
-    limit = clamp_limit(limit)  # normalised before it keys the cache
-    search, level, category, is_free, instructor_id, ordering = _clean_search_params(
-        q=q, level=level, category=category, is_free=is_free, instructor=instructor, ordering=ordering
-    )
-    staff = is_staff(actor)
-    params = {
-        "scope": "staff" if staff else "public",
-        "q": search.casefold() if search else None,
-        "level": level,
-        "category": category,
-        "is_free": is_free,
-        "instructor": str(instructor_id) if instructor_id else None,
-        "ordering": ordering,
-        "cursor": cursor or None,
-        "limit": limit,
-    }
-    version = caching.list_version()
-    key = caching.page_key("courses", version, params) if version else None
-    cached = caching.get(key) if key else None
-    if cached is not None:
-        _fresh_seats(cached.items)
-        return cached
-    matches_any, category_id = _category_filter(category)
-    course_ids = repositories.course_ids_taught_by(instructor_id) if instructor_id else None
-    if not matches_any:
-        course_ids = []
-    queryset = repositories.course_queryset(
-        published_only=not staff,
-        search=search,
+    query = course_query(
+        actor=actor,
+        q=q,
         level=level,
-        category_id=category_id,
+        category=category,
         is_free=is_free,
-        course_ids=course_ids,
+        instructor=instructor,
+        ordering=ordering,
+        cursor=cursor,
+        limit=limit,
     )
-    # Published courses always have published_at (the public queryset says
-    # so), so public pages seek by it; staff lists include unpublished drafts.
-    not_null = () if staff else ("published_at",)
-    page = paginate(queryset, ordering=ORDERINGS[ordering], cursor=cursor, limit=limit, not_null=not_null)
-    if key:
-        caching.put(key, page)
-    return page
+    return _course_page(query)
+
+
+# --- Rendered reads: what the REST API serves, cached -------------------------
+# The cache holds the rendering of a page or a course (JSON-ready data made
+# by the view's output serializer), never model objects: a hit decodes plain
+# data and overlays what is per viewer or always fresh. Only the services
+# decide visibility; the renderer only shapes data.
+
+
+@dataclass(frozen=True)
+class CourseRows:
+    """A page of courses as plain rows (``repositories.COURSE_ROW_FIELDS``)
+    and each course's instructor rows, in order: what a list page renders
+    from, without building model objects."""
+
+    rows: list[dict]
+    instructors: dict[UUID, list[dict]]
+
+
+RenderCourses = Callable[[CourseRows], list[dict]]
+
+
+def _course_rows(rows: list[dict]) -> CourseRows:
+    instructors: dict[UUID, list[dict]] = {row["id"]: [] for row in rows}
+    if rows:
+        for link in repositories.course_instructor_rows(instructors):
+            instructors[link["course_id"]].append(link)
+    return CourseRows(rows=rows, instructors=instructors)
+
+
+def _overlay_fresh_seats(documents: list[dict]) -> None:
+    """``seats_taken`` from the database (one query): seats change with every
+    enrollment and are never served from the cache."""
+    if not documents:
+        return
+    seats = repositories.course_seats_taken(UUID(document["id"]) for document in documents)
+    for document in documents:
+        taken = seats.get(UUID(document["id"]))
+        if taken is not None:
+            document["seats_taken"] = taken
+
+
+def course_list_cache_keys(query: CourseQuery) -> list[str]:
+    """The cache entries ``course_list_document`` reads for ``query`` (the
+    rate limiter fetches them in its own Redis round trip)."""
+    return [caching.LIST_VERSION_KEY, caching.list_page_key("courses", query.cache_params())]
+
+
+def course_list_document(*, query: CourseQuery, render: RenderCourses) -> dict:
+    """``course_search`` rendered: ``{"results": [...], "next_cursor": ...}``.
+
+    Pages are cached per normalised query and tagged with the list version;
+    a page of another version is a miss. ``seats_taken`` is always fresh.
+    """
+    version = caching.list_version()
+    key = caching.list_page_key("courses", query.cache_params())
+    cached = caching.get(key) if version else None
+    if cached is not None and cached.get("version") == version:
+        results = cached["results"]
+        _overlay_fresh_seats(results)
+        return {"results": results, "next_cursor": cached["next_cursor"]}
+    page = _course_page(query, as_rows=True)
+    document = {"results": render(_course_rows(page.items)), "next_cursor": page.next_cursor}
+    if version:
+        caching.put(key, {"version": version, **document})
+    return document
 
 
 def category_list(*, cursor: str | None = None, limit: int = 20) -> Page:

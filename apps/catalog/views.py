@@ -4,16 +4,20 @@ Anyone may browse without a token; a token that is sent must be valid.
 Visibility and caching live in ``apps.catalog.services``. A course's detail
 and resources depend on the caller's enrollment, which catalog does not know:
 their endpoints are learning's (``apps.learning.views``).
+The course list hands the service its output renderer, and the service caches
+its output; the rate limiter reads the cache entries the list needs in its own
+Redis round trip (``prefetch_cache_keys``).
 """
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from apps.catalog import outputs, services
 from apps.catalog.filters import CourseFilterSet
 from apps.catalog.models import Course
 from deltalabs.api import ApiView, page_response
-from deltalabs.errors import ValidationFailed
+from deltalabs.errors import ApplicationError, ValidationFailed
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import page_args
 
@@ -42,15 +46,32 @@ class CourseListView(ApiView):
         tags=["catalog"],
     )
     def get(self, request):
-        filters = CourseFilterSet(data=request.query_params, queryset=Course.objects.none())
-        if not filters.is_valid():
-            raise ValidationFailed("The course filters are invalid.", filters.error_details())
-        page = services.course_search(
-            actor=request.user,
-            **page_args(request),
-            **filters.search_arguments(),
-        )
-        return page_response(page, outputs.CourseSerializer)
+        document = services.course_list_document(query=self._query(request), render=outputs.render_courses)
+        return Response(document)
+
+    def prefetch_cache_keys(self, request) -> list[str]:
+        try:
+            return services.course_list_cache_keys(self._query(request))
+        except ApplicationError:
+            return []  # get() answers the bad query
+
+    def _query(self, request) -> services.CourseQuery:
+        """The validated query, parsed once per request (the filters only when sent)."""
+        query = getattr(request, "_course_query", None)
+        if query is None:
+            query = request._course_query = services.course_query(
+                actor=request.user, **page_args(request), **_filter_arguments(request)
+            )
+        return query
+
+
+def _filter_arguments(request) -> dict:
+    if CourseFilterSet.base_filters.keys().isdisjoint(request.query_params.keys()):
+        return {}  # the common case: no filter sent, nothing to parse
+    filters = CourseFilterSet(data=request.query_params, queryset=Course.objects.none())
+    if not filters.is_valid():
+        raise ValidationFailed("The course filters are invalid.", filters.error_details())
+    return filters.search_arguments()
 
 
 class CategoryListView(ApiView):

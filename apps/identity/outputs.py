@@ -27,3 +27,11 @@ class TokenPairOutput(serializers.Serializer):
 
 class SessionOutput(TokenPairOutput):
     user = UserSerializer()
+
+
+_user = UserSerializer()  # fields built once per process: they do not depend on the request
+
+
+def render_user(user) -> dict:
+    """``UserSerializer(user).data``, without building the serializer per request."""
+    return _user.to_representation(user)

@@ -89,7 +89,7 @@ class MeView(ApiView):
 
     @extend_schema(responses={200: outputs.UserSerializer}, summary="The signed-in user", tags=["users"])
     def get(self, request):
-        return Response(outputs.UserSerializer(request.user).data)
+        return Response(outputs.render_user(request.user))
 
     @extend_schema(
         request=serializers.ProfileUpdateInput,

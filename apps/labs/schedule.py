@@ -76,6 +76,24 @@ def _slot_in_utc(wall_start: datetime, slot_minutes: int, zone: ZoneInfo) -> Slo
     return None
 
 
+def _linear_starts(midnight: datetime, first: int, last: int, slot_minutes: int, zone: ZoneInfo) -> list[Slot] | None:
+    """The slots starting at local minutes ``first``, ``first + slot``, ...
+    ``last`` by plain arithmetic when the zone's offset is the same for all of
+    them (no clock change inside the range: every day but two a year, and
+    every day in UTC). None when it is not, or when an end slot is special."""
+    first_slot = _slot_in_utc(midnight + timedelta(minutes=first), slot_minutes, zone)
+    last_slot = _slot_in_utc(midnight + timedelta(minutes=last), slot_minutes, zone)
+    if first_slot is None or last_slot is None or last_slot.start - first_slot.start != timedelta(minutes=last - first):
+        return None
+    length = timedelta(minutes=slot_minutes)
+    start = first_slot.start
+    slots = []
+    for _ in range((last - first) // slot_minutes + 1):
+        slots.append(Slot(start=start, end=start + length))
+        start += length
+    return slots
+
+
 def slots_for_day(day: date, ranges: Iterable[OpeningRange], *, slot_minutes: int, zone: ZoneInfo) -> list[Slot]:
     """The slots of one local day, in time order. ``ranges`` may include other weekdays (ignored)."""
     midnight = datetime.combine(day, time())
@@ -84,12 +102,20 @@ def slots_for_day(day: date, ranges: Iterable[OpeningRange], *, slot_minutes: in
         if opening.weekday != day.weekday():
             continue
         close = closing_minutes(opening.closes_at)
-        minute = minutes_of(opening.opens_at)
-        while minute + slot_minutes <= close:
+        first = minutes_of(opening.opens_at)
+        if first + slot_minutes > close:
+            continue
+        last = first + (close - first - slot_minutes) // slot_minutes * slot_minutes
+        linear = _linear_starts(midnight, first, last, slot_minutes, zone)
+        if linear is not None:
+            for slot in linear:
+                starts.setdefault(slot.start, slot)  # overlapping ranges must not double a slot
+            continue
+        # A clock change inside the range: each slot on its own (see the module docstring).
+        for minute in range(first, last + 1, slot_minutes):
             slot = _slot_in_utc(midnight + timedelta(minutes=minute), slot_minutes, zone)
             if slot is not None:
-                starts.setdefault(slot.start, slot)  # overlapping ranges must not double a slot
-            minute += slot_minutes
+                starts.setdefault(slot.start, slot)
     return [starts[start] for start in sorted(starts)]
 
 

@@ -84,7 +84,7 @@ class LabAvailabilityView(ApiView):
             date_from=query.validated_data.get("from"),
             date_to=query.validated_data.get("to"),
         )
-        return Response(outputs.AvailabilityOutput(availability).data)
+        return Response(outputs.render_availability(availability))
 
 
 class LabBookingCreateView(ApiView):

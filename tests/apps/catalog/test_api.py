@@ -329,3 +329,28 @@ class TestResources:
         instructor = CourseInstructorFactory(course=course).user
         assert client_for(instructor).get(f"/v1/courses/{course.pk}/resources").status_code == 200
         assert staff_client.get(f"/v1/courses/{course.pk}/resources").status_code == 200
+
+
+class TestOneRedisRoundTrip:
+    """A cached read costs one Redis round trip: the rate limit, the list
+    version and the cached page (or the cached course) in one pipeline."""
+
+    def test_cached_list_page(self, api_client, settings, monkeypatch, django_assert_num_queries):
+        from tests.support.redis_round_trips import counting_round_trips, require_redis
+
+        require_redis(settings)
+        bulk_courses(3)
+        api_client.get("/v1/courses")
+        with counting_round_trips(monkeypatch) as trips, django_assert_num_queries(1):  # fresh seats only
+            response = api_client.get("/v1/courses")
+        assert response.status_code == 200 and len(response.json()["results"]) == 3
+        assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL,GET,GET"]
+
+    def test_invalid_filters_skip_the_prefetch_and_answer_400(self, api_client, settings, monkeypatch):
+        from tests.support.redis_round_trips import counting_round_trips, require_redis
+
+        require_redis(settings)
+        with counting_round_trips(monkeypatch) as trips:
+            response = api_client.get("/v1/courses?level=expert")
+        assert response.status_code == 400 and response.json()["code"] == "validation_error"
+        assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL"]

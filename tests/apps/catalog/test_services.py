@@ -8,6 +8,7 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from apps.catalog import caching, services
+from apps.catalog import outputs as catalog_outputs
 from apps.catalog.models import Course
 from deltalabs.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from tests.factories.catalog import (
@@ -295,61 +296,102 @@ class TestAuthoring:
         assert services.course_archive(actor=staff_user, course_id=course.pk).status == "archived"
 
 
+def listed(actor=None, **arguments) -> dict:
+    """The REST API's course list: the cached rendering."""
+    query = services.course_query(actor=actor, **arguments)
+    return services.course_list_document(query=query, render=catalog_outputs.render_courses)
+
+
+def detailed(actor, course_id) -> dict:
+    """The course detail as the API renders it."""
+    detail = services.course_detail(actor=actor, course_id=course_id)
+    return dict(catalog_outputs.CourseDetailSerializer(detail.course, context={"detail": detail}).data)
+
+
+def listed_titles(actor=None, **arguments) -> list[str]:
+    return [course["title"] for course in listed(actor, **arguments)["results"]]
+
+
 class TestCaching:
     def test_detail_is_cached_under_the_resource_key(self, django_assert_num_queries):
         course = CourseFactory()
-        services.course_detail(actor=None, course_id=course.pk)
+        detailed(None, course.pk)
         assert caches["default"].get(f"cache:course:v1:{course.pk}") is not None
         with django_assert_num_queries(1):  # only the fresh seats_taken
-            services.course_detail(actor=None, course_id=course.pk)
+            detailed(None, course.pk)
 
-    def test_list_pages_are_cached_in_a_version_namespace(self, django_assert_num_queries):
+    def test_list_pages_are_cached_rendered_with_their_version(self, django_assert_num_queries):
         CourseFactory()
-        services.course_search(actor=None)
+        listed()
         version = caches["default"].get(caching.LIST_VERSION_KEY)
-        assert version
+        query = services.course_query(actor=None)
+        cached = caches["default"].get(services.course_list_cache_keys(query)[1])
+        assert version and cached["version"] == version and cached["results"][0]["title"]
         with django_assert_num_queries(1):  # only the fresh seats_taken
-            services.course_search(actor=None)
+            listed()
+
+    def test_a_page_of_another_version_is_a_miss(self, django_assert_num_queries):
+        CourseFactory(title="Listed")
+        listed()
+        caching.forget_courses([])
+        with django_assert_num_queries(2):  # the page query and its instructors
+            assert listed_titles() == ["Listed"]
+
+    def test_nothing_is_written_when_caching_is_off(self, settings):
+        settings.CATALOG_CACHE_SECONDS = 0
+        course = CourseFactory()
+        listed()
+        detailed(None, course.pk)
+        query = services.course_query(actor=None)
+        assert caches["default"].get(services.course_list_cache_keys(query)[1]) is None
+        assert caches["default"].get(caching.course_key(course.pk)) is None
 
     def test_update_is_visible_at_once(self, staff_user):
         course = CourseFactory(title="Old title")
-        assert services.course_detail(actor=None, course_id=course.pk).course.title == "Old title"
-        assert titles(services.course_search(actor=None)) == ["Old title"]
+        assert detailed(None, course.pk)["title"] == "Old title"
+        assert listed_titles() == ["Old title"]
         services.course_update(actor=staff_user, course_id=course.pk, values={"title": "New title"})
-        assert services.course_detail(actor=None, course_id=course.pk).course.title == "New title"
-        assert titles(services.course_search(actor=None)) == ["New title"]
+        assert detailed(None, course.pk)["title"] == "New title"
+        assert listed_titles() == ["New title"]
 
     def test_publish_and_archive_are_visible_at_once(self, staff_user):
         course = DraftCourseFactory(title="Soon")
-        assert titles(services.course_search(actor=None)) == []
+        assert listed_titles() == []
         services.course_publish(actor=staff_user, course_id=course.pk)
-        assert titles(services.course_search(actor=None)) == ["Soon"]
+        assert listed_titles() == ["Soon"]
+        assert detailed(None, course.pk)["status"] == "published"
         services.course_archive(actor=staff_user, course_id=course.pk)
-        assert titles(services.course_search(actor=None)) == []
+        assert listed_titles() == []
         with pytest.raises(NotFound):
-            services.course_detail(actor=None, course_id=course.pk)
+            detailed(None, course.pk)
 
     def test_seats_taken_is_never_stale(self):
         course = CourseFactory(capacity=10)
-        services.course_detail(actor=None, course_id=course.pk)
-        services.course_search(actor=None)
+        detailed(None, course.pk)
+        listed()
         Course.objects.filter(pk=course.pk).update(seats_taken=3)  # an enrollment elsewhere
-        assert services.course_detail(actor=None, course_id=course.pk).course.seats_taken == 3
-        assert services.course_search(actor=None).items[0].seats_taken == 3
+        assert detailed(None, course.pk)["seats_taken"] == 3
+        assert listed()["results"][0]["seats_taken"] == 3
 
     def test_staff_and_public_lists_are_cached_apart(self, staff_user):
         DraftCourseFactory(title="Draft")
-        assert titles(services.course_search(actor=staff_user)) == ["Draft"]
-        assert titles(services.course_search(actor=None)) == []
+        assert listed_titles(staff_user) == ["Draft"]
+        assert listed_titles(None) == []
+
+    def test_cached_draft_is_still_hidden_from_the_public(self, staff_user):
+        course = DraftCourseFactory()
+        assert detailed(staff_user, course.pk)["status"] == "draft"
+        with pytest.raises(NotFound):
+            detailed(None, course.pk)
 
     def test_category_change_invalidates_embedding_courses(self):
         category = CategoryFactory(name="Old name")
         course = CourseFactory(category=category)
-        services.course_detail(actor=None, course_id=course.pk)
+        detailed(None, course.pk)
         category.name = "New name"
         category.save()
         services.category_changed(category.pk)
-        assert services.course_detail(actor=None, course_id=course.pk).course.category.name == "New name"
+        assert detailed(None, course.pk)["category"]["name"] == "New name"
 
     def test_a_broken_cache_is_a_miss(self, monkeypatch):
         course = CourseFactory(title="Still here")
@@ -360,6 +402,6 @@ class TestCaching:
         cache = caches["default"]
         for method in ("get", "set", "add", "delete_many"):
             monkeypatch.setattr(cache, method, broken)
-        assert titles(services.course_search(actor=None)) == ["Still here"]
-        assert services.course_detail(actor=None, course_id=course.pk).course.title == "Still here"
+        assert listed_titles() == ["Still here"]
+        assert detailed(None, course.pk)["title"] == "Still here"
         services.course_changed(course.pk)  # invalidation fails soft too

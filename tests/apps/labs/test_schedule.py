@@ -1,8 +1,10 @@
 """The slot grid in the lab's time zone, including daylight-saving days (no database)."""
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from apps.labs.schedule import OpeningRange, local_day_bounds_utc, slots_for_day
 
@@ -111,3 +113,40 @@ def test_local_day_bounds_follow_the_offset_of_each_end():
     lower, upper = local_day_bounds_utc(SPRING_FORWARD, SPRING_FORWARD, BERLIN)
     assert (f"{lower:%m-%d %H:%M}", f"{upper:%m-%d %H:%M}") == ("03-28 23:00", "03-29 22:00")
     assert upper - lower == timedelta(hours=23)
+
+
+def _slots_one_by_one(day, ranges, *, slot_minutes, zone):
+    """The grid computed slot by slot, every slot through the DST rules (the reference)."""
+    from apps.labs.schedule import _slot_in_utc, closing_minutes, minutes_of
+
+    midnight = datetime.combine(day, time())
+    starts = {}
+    for opening in ranges:
+        if opening.weekday != day.weekday():
+            continue
+        minute = minutes_of(opening.opens_at)
+        while minute + slot_minutes <= closing_minutes(opening.closes_at):
+            slot = _slot_in_utc(midnight + timedelta(minutes=minute), slot_minutes, zone)
+            if slot is not None:
+                starts.setdefault(slot.start, slot)
+            minute += slot_minutes
+    return [starts[start] for start in sorted(starts)]
+
+
+@pytest.mark.parametrize(
+    "zone_name", ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"]
+)
+@pytest.mark.parametrize("slot_minutes", [30, 45, 60, 90])
+def test_the_arithmetic_grid_equals_the_slot_by_slot_grid_every_day_of_a_year(zone_name, slot_minutes):
+    zone = ZoneInfo(zone_name)
+    ranges = [
+        OpeningRange(weekday, opens, closes)
+        for weekday in range(7)
+        for opens, closes in ((time(0, 0), time(6, 0)), (time(1, 30), time(3, 30)), (time(9, 0), time(17, 0)))
+    ] + [OpeningRange(5, time(20, 0), time(0, 0))]
+    day = date(2026, 1, 1)
+    while day.year == 2026:
+        assert slots_for_day(day, ranges, slot_minutes=slot_minutes, zone=zone) == _slots_one_by_one(
+            day, ranges, slot_minutes=slot_minutes, zone=zone
+        ), day
+        day += timedelta(days=1)
