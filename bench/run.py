@@ -882,7 +882,7 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     print(
-        f"Bench: {WORKERS} gunicorn workers, wrk {WRK_THREADS} threads x {CONNECTIONS} connections, "
+        f"Bench: {SERVER}, {WORKERS} workers, wrk {WRK_THREADS} threads x {CONNECTIONS} connections, "
         f"{SECONDS:g} s per row; load average {LOAD_BEFORE[0]:.2f}"
     )
 
