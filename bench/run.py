@@ -169,7 +169,7 @@ class Bench:
         self._catalogue_ready = False
         self.catalogue: dict[str, int] = {}
         self.list_version: str | None = None  # the course-list cache namespace of the uncached rows
-        self.replays: dict[str, list[Request]] = {}  # the GET rows' requests, for the server comparison
+        self.replays: dict[str, Endpoint] = {}  # the GET rows measured, for the server comparison
 
     def fresh_users(self, count: int, *, refresh: bool = False) -> list[tuple[object, str]]:
         """``count`` new learners (bulk-inserted), each with an access token
@@ -799,7 +799,7 @@ def measure(bench: Bench, endpoint: Endpoint, *, is_ceiling: bool) -> Result:
     )
     bench.rates[endpoint.name] = result.rps
     if not endpoint.unique and not endpoint.server_env:
-        bench.replays[endpoint.name] = requests
+        bench.replays[endpoint.name] = endpoint
     return result
 
 
@@ -819,6 +819,8 @@ def compare_servers(bench: Bench) -> dict:
     machine falls on every server alike); the medians decide."""
     import statistics
 
+    from django.db import connections
+
     rows = [name for name in COMPARE_ROWS if name in bench.replays]
     samples: dict[str, dict[str, list[dict]]] = {server: {row: [] for row in rows} for server in COMPARE_SERVERS}
     for round_number in range(COMPARE_ROUNDS):
@@ -828,8 +830,11 @@ def compare_servers(bench: Bench) -> dict:
             process = start_server({}, server_name)
             try:
                 for row in rows:
-                    run_wrk(bench.replays[row], 1)  # warm up
-                    numbers = run_wrk(bench.replays[row], COMPARE_SECONDS)
+                    # Prepared again for each server: access tokens expire (15 min).
+                    requests = bench.replays[row].prepare(bench, 1)
+                    connections.close_all()
+                    run_wrk(requests, 1)  # warm up
+                    numbers = run_wrk(requests, COMPARE_SECONDS)
                     bad = sum(count for code, count in numbers["statuses"].items() if int(code) != 200)
                     samples[server_name][row].append(
                         {
