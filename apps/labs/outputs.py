@@ -109,24 +109,25 @@ class BookingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def render_availability(availability: dict) -> dict:
-    """``AvailabilityOutput(availability).data``, written out by hand: a
-    31-day answer has about 500 slots, and a field object per value made
-    rendering cost more than computing the grid. The equivalence is tested."""
+def render_availability(availability) -> dict:
+    """``AvailabilityOutput(availability).data`` (a ``services.Availability``),
+    written out by hand: a 31-day answer has about 500 slots, and a field
+    object per value made rendering cost more than computing the grid. The
+    equivalence is tested."""
     datetime_format = api_settings.DATETIME_FORMAT
     return {
-        "lab_id": str(availability["lab_id"]),
-        "timezone": str(availability["timezone"]),
-        "from": availability["from"].isoformat(),
-        "to": availability["to"].isoformat(),
+        "lab_id": str(availability.lab_id),
+        "timezone": str(availability.timezone),
+        "from": availability.date_from.isoformat(),
+        "to": availability.date_to.isoformat(),
         "slots": [
             {
-                "start": slot["start"].astimezone(UTC).strftime(datetime_format),
-                "end": slot["end"].astimezone(UTC).strftime(datetime_format),
-                "capacity": int(slot["capacity"]),
-                "booked": int(slot["booked"]),
-                "available": int(slot["available"]),
+                "start": slot.start.astimezone(UTC).strftime(datetime_format),
+                "end": slot.end.astimezone(UTC).strftime(datetime_format),
+                "capacity": int(slot.capacity),
+                "booked": int(slot.booked),
+                "available": int(slot.available),
             }
-            for slot in availability["slots"]
+            for slot in availability.slots
         ],
     }
