@@ -43,6 +43,7 @@ PUBLIC = {
     "apps.catalog.services.course_get_visible": "people browse the catalogue before they sign up",
     "apps.catalog.services.course_detail": "people browse the catalogue before they sign up",
     "apps.catalog.services.course_search": "people browse the catalogue before they sign up",
+    "apps.catalog.services.course_query": "validates a public catalogue search",
     "apps.catalog.services.course_resources": "answers 401 itself for anonymous callers, after the 404 check",
     "apps.learning.services.course_role": "a predicate: anonymous actors have no role",
     "apps.learning.services.course_detail": "catalog's course_detail with the enrollment fact: public like it",
