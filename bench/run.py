@@ -74,7 +74,7 @@ WRK_THREADS = max(1, min(2, CPUS))
 # The application servers compared (``compare_servers``) and the one every row
 # runs on: chosen by that comparison (README, "Choosing the server").
 SERVERS = ("gunicorn-sync", "gunicorn-gthread", "granian-wsgi", "uvicorn-asgi")
-SERVER = os.environ.get("BENCH_SERVER", "gunicorn-sync")
+SERVER = os.environ.get("BENCH_SERVER", "granian-wsgi")
 GTHREADS = int(os.environ.get("BENCH_GTHREADS", "4"))
 # The bench's own Redis: a private redis-server on BENCH_REDIS_PORT, started
 # and stopped by the run (its database is emptied at the start, which must
