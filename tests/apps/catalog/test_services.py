@@ -313,13 +313,6 @@ def listed_titles(actor=None, **arguments) -> list[str]:
 
 
 class TestCaching:
-    def test_detail_is_cached_under_the_resource_key(self, django_assert_num_queries):
-        course = CourseFactory()
-        detailed(None, course.pk)
-        assert caches["default"].get(f"cache:course:v1:{course.pk}") is not None
-        with django_assert_num_queries(1):  # only the fresh seats_taken
-            detailed(None, course.pk)
-
     def test_list_pages_are_cached_rendered_with_their_version(self, django_assert_num_queries):
         CourseFactory()
         listed()
