@@ -12,6 +12,7 @@ The AI tool runner reuses ``error_payload`` so tool errors read the same.
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -25,20 +26,38 @@ from deltalabs.request_context import current_request_id
 
 logger = logging.getLogger("deltalabs.errors")
 
-# Common codes (docs/api.md, Errors); each app adds its own in apps/<domain>/errors.py.
-VALIDATION_ERROR = "validation_error"
-NOT_AUTHENTICATED = "not_authenticated"
-TOKEN_INVALID = "token_invalid"
-PERMISSION_DENIED = "permission_denied"
-NOT_FOUND = "not_found"
-METHOD_NOT_ALLOWED = "method_not_allowed"
-NOT_ACCEPTABLE = "not_acceptable"
-UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-PAYLOAD_TOO_LARGE = "payload_too_large"
-RATE_LIMITED = "rate_limited"
-INTERNAL_ERROR = "internal_error"
-SERVICE_UNAVAILABLE = "service_unavailable"
-CONFLICT = "conflict"
+
+class ErrorCode(StrEnum):
+    """Codes any endpoint may answer (docs/api.md, Errors), and the domain codes
+    two apps raise alike. Each app declares the rest in one enum in
+    ``apps/<domain>/errors.py``; no code is defined twice."""
+
+    VALIDATION_ERROR = "validation_error"
+    NOT_AUTHENTICATED = "not_authenticated"
+    TOKEN_INVALID = "token_invalid"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL_ERROR = "internal_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+
+    # The Idempotency-Key header (deltalabs.idempotency).
+    IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
+
+    # Shared by learning (POST /v1/enrollments) and commerce (cart, checkout).
+    ALREADY_ENROLLED = "already_enrolled"
+    COURSE_FULL = "course_full"
+    ENROLLMENT_CLOSED = "enrollment_closed"
+    INVALID_SPONSORSHIP_CODE = "invalid_sponsorship_code"
+    # Shared by engagement and assessment: learners cannot post or submit there.
+    COURSE_ARCHIVED = "course_archived"
 
 
 class ApplicationError(Exception):
@@ -57,7 +76,7 @@ class ApplicationError(Exception):
 class ValidationFailed(ApplicationError):
     status_code = 400
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None, *, code: str = VALIDATION_ERROR):
+    def __init__(self, message: str, details: dict[str, Any] | None = None, *, code: str = ErrorCode.VALIDATION_ERROR):
         super().__init__(code, message, details)
 
 
@@ -72,14 +91,16 @@ class PaymentRequired(ApplicationError):
 class PermissionDenied(ApplicationError):
     status_code = 403
 
-    def __init__(self, message: str = "You do not have permission to do this.", *, code: str = PERMISSION_DENIED):
+    def __init__(
+        self, message: str = "You do not have permission to do this.", *, code: str = ErrorCode.PERMISSION_DENIED
+    ):
         super().__init__(code, message)
 
 
 class NotFound(ApplicationError):
     status_code = 404
 
-    def __init__(self, message: str = "Not found.", *, code: str = NOT_FOUND):
+    def __init__(self, message: str = "Not found.", *, code: str = ErrorCode.NOT_FOUND):
         super().__init__(code, message)
 
 
@@ -95,7 +116,9 @@ class RateLimited(ApplicationError):
     status_code = 429
 
     def __init__(self, retry_after: int, message: str = "Too many requests; slow down."):
-        super().__init__(RATE_LIMITED, message, {"retry_after": retry_after}, headers={"Retry-After": str(retry_after)})
+        super().__init__(
+            ErrorCode.RATE_LIMITED, message, {"retry_after": retry_after}, headers={"Retry-After": str(retry_after)}
+        )
 
 
 class BadGateway(ApplicationError):
@@ -108,7 +131,10 @@ class ServiceUnavailable(ApplicationError):
     status_code = 503
 
     def __init__(
-        self, message: str = "A backing service is unavailable; try again shortly.", *, code: str = SERVICE_UNAVAILABLE
+        self,
+        message: str = "A backing service is unavailable; try again shortly.",
+        *,
+        code: str = ErrorCode.SERVICE_UNAVAILABLE,
     ):
         super().__init__(code, message)
 
@@ -139,15 +165,15 @@ def _validation_details(detail) -> dict:
 
 
 _DRF_CODES: dict[type, str] = {
-    drf.NotAuthenticated: NOT_AUTHENTICATED,
-    drf.AuthenticationFailed: TOKEN_INVALID,
-    drf.PermissionDenied: PERMISSION_DENIED,
-    drf.NotFound: NOT_FOUND,
-    drf.MethodNotAllowed: METHOD_NOT_ALLOWED,
-    drf.NotAcceptable: NOT_ACCEPTABLE,
-    drf.UnsupportedMediaType: UNSUPPORTED_MEDIA_TYPE,
-    drf.ParseError: VALIDATION_ERROR,
-    drf.Throttled: RATE_LIMITED,
+    drf.NotAuthenticated: ErrorCode.NOT_AUTHENTICATED,
+    drf.AuthenticationFailed: ErrorCode.TOKEN_INVALID,
+    drf.PermissionDenied: ErrorCode.PERMISSION_DENIED,
+    drf.NotFound: ErrorCode.NOT_FOUND,
+    drf.MethodNotAllowed: ErrorCode.METHOD_NOT_ALLOWED,
+    drf.NotAcceptable: ErrorCode.NOT_ACCEPTABLE,
+    drf.UnsupportedMediaType: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    drf.ParseError: ErrorCode.VALIDATION_ERROR,
+    drf.Throttled: ErrorCode.RATE_LIMITED,
 }
 
 
@@ -156,21 +182,27 @@ def describe_exception(exc: Exception) -> tuple[int, str, str, dict | None, dict
     if isinstance(exc, ApplicationError):
         return exc.status_code, exc.code, exc.message, exc.details, exc.headers
     if isinstance(exc, (Http404, drf.NotFound)):
-        return 404, NOT_FOUND, "Not found.", None, {}
+        return 404, ErrorCode.NOT_FOUND, "Not found.", None, {}
     if isinstance(exc, DjangoPermissionDenied):
-        return 403, PERMISSION_DENIED, "You do not have permission to do this.", None, {}
+        return 403, ErrorCode.PERMISSION_DENIED, "You do not have permission to do this.", None, {}
     if isinstance(exc, DjangoValidationError):
         details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        return 400, VALIDATION_ERROR, "The request is invalid.", details, {}
+        return 400, ErrorCode.VALIDATION_ERROR, "The request is invalid.", details, {}
     if isinstance(exc, RequestDataTooBig):
-        return 413, PAYLOAD_TOO_LARGE, "The request body is too large.", None, {}
+        return 413, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large.", None, {}
     if isinstance(exc, SuspiciousOperation):
-        return 400, VALIDATION_ERROR, "The request is malformed.", None, {}
+        return 400, ErrorCode.VALIDATION_ERROR, "The request is malformed.", None, {}
     if isinstance(exc, drf.ValidationError):
-        return 400, VALIDATION_ERROR, "The request is invalid.", _validation_details(exc.detail), {}
+        return 400, ErrorCode.VALIDATION_ERROR, "The request is invalid.", _validation_details(exc.detail), {}
     if isinstance(exc, drf.Throttled):
         wait = int(exc.wait or 1)
-        return 429, RATE_LIMITED, "Too many requests; slow down.", {"retry_after": wait}, {"Retry-After": str(wait)}
+        return (
+            429,
+            ErrorCode.RATE_LIMITED,
+            "Too many requests; slow down.",
+            {"retry_after": wait},
+            {"Retry-After": str(wait)},
+        )
     if isinstance(exc, drf.APIException):
         code = _DRF_CODES.get(type(exc)) or next(
             (value for klass, value in _DRF_CODES.items() if isinstance(exc, klass)), None
@@ -184,7 +216,13 @@ def describe_exception(exc: Exception) -> tuple[int, str, str, dict | None, dict
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         return exc.status_code, code, message, None, headers
-    return 500, INTERNAL_ERROR, "Something went wrong on our side. Quote the request id when you report it.", None, {}
+    return (
+        500,
+        ErrorCode.INTERNAL_ERROR,
+        "Something went wrong on our side. Quote the request id when you report it.",
+        None,
+        {},
+    )
 
 
 def exception_handler(exc: Exception, context: dict) -> Response:

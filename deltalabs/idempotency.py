@@ -28,17 +28,13 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework.response import Response
 
-from deltalabs.errors import Conflict, ServiceUnavailable, Unprocessable, ValidationFailed
+from deltalabs.errors import Conflict, ErrorCode, ServiceUnavailable, Unprocessable, ValidationFailed
 
 logger = logging.getLogger("deltalabs.idempotency")
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
-IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
-IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
-IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _REPLAYED_HEADERS = ("Location",)
 
@@ -83,14 +79,14 @@ def read_key(request, *, required: bool) -> str | None:
             raise ValidationFailed(
                 "This endpoint requires an Idempotency-Key header.",
                 {HEADER: ["This header is required."]},
-                code=IDEMPOTENCY_KEY_REQUIRED,
+                code=ErrorCode.IDEMPOTENCY_KEY_REQUIRED,
             )
         return None
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationFailed(
             f"Idempotency-Key must be at most {MAX_KEY_LENGTH} printable characters.",
             {HEADER: [f"At most {MAX_KEY_LENGTH} printable characters."]},
-            code=IDEMPOTENCY_KEY_INVALID,
+            code=ErrorCode.IDEMPOTENCY_KEY_INVALID,
         )
     return key
 
@@ -114,9 +110,13 @@ def begin(request, key: str) -> Claim:
     if record is None:  # expired between add() and get(): claim again
         return begin(request, key)
     if record["fingerprint"] != claim.fingerprint:
-        raise Unprocessable(IDEMPOTENCY_KEY_REUSED, "This Idempotency-Key was used with a different request body.")
+        raise Unprocessable(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED, "This Idempotency-Key was used with a different request body."
+        )
     if record["state"] == "running":
-        raise Conflict(IDEMPOTENCY_KEY_IN_USE, "A request with this Idempotency-Key is still being processed.")
+        raise Conflict(
+            ErrorCode.IDEMPOTENCY_KEY_IN_USE, "A request with this Idempotency-Key is still being processed."
+        )
     raise IdempotentReplay(record)
 
 

@@ -37,7 +37,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from apps.ai_orchestration import repositories
-from apps.ai_orchestration.errors import AI_PROVIDER_ERROR, CONVERSATION_FULL, TOOL_STEP_LIMIT_REACHED
+from apps.ai_orchestration.errors import AIErrorCode
 from apps.ai_orchestration.models import Conversation, Message, ToolCall
 from apps.ai_orchestration.providers import (
     HistoryItem,
@@ -51,13 +51,7 @@ from apps.ai_orchestration.providers import (
 from apps.ai_orchestration.tools import REGISTRY, Tool, ToolOutcome, run_tool
 from apps.ai_orchestration.tools.orders import CONFIRM_CHECKOUT
 from apps.identity.services import require_user
-from deltalabs.errors import (
-    BadGateway,
-    Conflict,
-    NotFound,
-    ValidationFailed,
-    error_payload,
-)
+from deltalabs.errors import BadGateway, Conflict, ErrorCode, NotFound, ValidationFailed, error_payload
 from deltalabs.pagination import Page, paginate
 from deltalabs.permissions import require_staff_permission
 
@@ -172,13 +166,13 @@ def _claim_turn(conversation: Conversation, provider: str) -> int:
     for _ in range(20):
         if current >= MAX_TURNS_PER_CONVERSATION:
             raise Conflict(
-                CONVERSATION_FULL,
+                AIErrorCode.CONVERSATION_FULL,
                 f"This conversation has reached {MAX_TURNS_PER_CONVERSATION} turns; start a new one.",
             )
         if repositories.turn_claim(conversation_id=conversation.pk, current=current, provider=provider):
             return current + 1
         current = repositories.turn_count(conversation.pk) or 0
-    raise Conflict(CONVERSATION_FULL, "This conversation is too busy right now; try again.")
+    raise Conflict(AIErrorCode.CONVERSATION_FULL, "This conversation is too busy right now; try again.")
 
 
 def _history(conversation_id: UUID) -> list[HistoryItem]:
@@ -295,7 +289,7 @@ def chat_turn_with(*, provider, actor, message: str, conversation_id: UUID | Non
     try:
         provider = provider or get_provider()
     except ProviderError as exc:
-        raise BadGateway(AI_PROVIDER_ERROR, str(exc)) from exc
+        raise BadGateway(AIErrorCode.AI_PROVIDER_ERROR, str(exc)) from exc
     if conversation_id is None:
         conversation = repositories.conversation_insert(user_id=actor.pk, title=_title(message), provider=provider.name)
     else:
@@ -381,7 +375,7 @@ def _ask(provider, actor, history, specs, conversation) -> ProviderStep:
     try:
         return provider.next_step(request)
     except ProviderError as exc:
-        raise BadGateway(AI_PROVIDER_ERROR, str(exc), {"conversation_id": str(conversation.pk)}) from exc
+        raise BadGateway(AIErrorCode.AI_PROVIDER_ERROR, str(exc), {"conversation_id": str(conversation.pk)}) from exc
 
 
 def _run_turn(
@@ -404,7 +398,9 @@ def _run_turn(
         refused = False
         for position, call in enumerate(step.calls):
             row = _run_call(actor, state, proposing, position, call, outcomes)
-            refused = refused or (row["error"] is not None and row["error"]["code"] == TOOL_STEP_LIMIT_REACHED)
+            refused = refused or (
+                row["error"] is not None and row["error"]["code"] == AIErrorCode.TOOL_STEP_LIMIT_REACHED
+            )
             shown.append(_public_call(row))
             history.append(_tool_item(call.call_id, call.name, call.arguments, _public_payload(row)))
         if refused:
@@ -433,7 +429,8 @@ def _run_call(actor, state: _TurnState, proposing: Message, position: int, call:
             status=ToolCall.Status.ERROR,
             result=None,
             error=error_payload(
-                TOOL_STEP_LIMIT_REACHED, f"At most {MAX_TOOL_STEPS} tool steps per message; this one was not run."
+                AIErrorCode.TOOL_STEP_LIMIT_REACHED,
+                f"At most {MAX_TOOL_STEPS} tool steps per message; this one was not run.",
             ),
             http_status=None,
             duration_ms=0,
@@ -445,7 +442,7 @@ def _run_call(actor, state: _TurnState, proposing: Message, position: int, call:
             outcome = ToolOutcome(
                 status="error",
                 result=None,
-                error=error_payload("validation_error", "Unknown tool.", {"tool": ["Not available."]}),
+                error=error_payload(ErrorCode.VALIDATION_ERROR, "Unknown tool.", {"tool": ["Not available."]}),
                 http_status=400,
                 duration_ms=0,
             )

@@ -1,6 +1,9 @@
-"""Error codes of the assessment domain (the common ones live in deltalabs.errors)."""
+"""Error codes of the assessment domain; ``course_archived``, which the Q&A
+raises too, is ``deltalabs.errors.ErrorCode``."""
 
-# The learner already handed this assessment in (one submission each).
-ALREADY_SUBMITTED = "already_submitted"
-# A learner tried to submit in a course that is archived (read-only for learners).
-COURSE_ARCHIVED = "course_archived"
+from enum import StrEnum
+
+
+class AssessmentErrorCode(StrEnum):
+    # 409: the learner already handed this assessment in (one submission each).
+    ALREADY_SUBMITTED = "already_submitted"

@@ -38,7 +38,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from apps.assessment import repositories
-from apps.assessment.errors import ALREADY_SUBMITTED, COURSE_ARCHIVED
+from apps.assessment.errors import AssessmentErrorCode
 from apps.assessment.models import Assessment, AssessmentItem, Submission
 from apps.catalog.models import Course
 from apps.identity.services import require_user
@@ -52,7 +52,7 @@ from apps.learning.services import (
 )
 from deltalabs.audit import audit_record, diff
 from deltalabs.db import atomic
-from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deltalabs.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
 
 CENT = Decimal("0.01")
@@ -296,11 +296,11 @@ def submission_create(*, actor, assessment_id: UUID, answers: Any) -> Submission
     ):
         raise PermissionDenied("Only enrolled learners hand in assessments.")
     if access.course.status == Course.Status.ARCHIVED:
-        raise Conflict(COURSE_ARCHIVED, "This course is archived; it takes no more submissions.")
+        raise Conflict(ErrorCode.COURSE_ARCHIVED, "This course is archived; it takes no more submissions.")
     items = list(assessment.items.all())
     normalised = answers_validate(items=items, answers=answers)
     if repositories.submission_exists(user_id=actor.pk, assessment_id=assessment.pk):
-        raise Conflict(ALREADY_SUBMITTED, "You have already handed in this assessment.")
+        raise Conflict(AssessmentErrorCode.ALREADY_SUBMITTED, "You have already handed in this assessment.")
     now = timezone.now()
     auto_score = answers_auto_score(items=items, answers=normalised, max_score=assessment.max_score)
     graded = is_auto_gradable(items)
@@ -321,7 +321,7 @@ def submission_create(*, actor, assessment_id: UUID, answers: Any) -> Submission
                 is_late=assessment.due_at is not None and now > assessment.due_at,
             )
     except IntegrityError:
-        raise Conflict(ALREADY_SUBMITTED, "You have already handed in this assessment.") from None
+        raise Conflict(AssessmentErrorCode.ALREADY_SUBMITTED, "You have already handed in this assessment.") from None
     return submission
 
 

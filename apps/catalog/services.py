@@ -28,7 +28,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from apps.catalog import caching, repositories, signals
-from apps.catalog.errors import CAPACITY_BELOW_SEATS_TAKEN, INVALID_ENROLLMENT_WINDOW
+from apps.catalog.errors import CatalogErrorCode
 from apps.catalog.models import Category, Course, Lesson
 from apps.identity.services import is_signed_in, is_staff, require_user
 from deltalabs.audit import audit_record, diff
@@ -437,7 +437,7 @@ def _clean_course_values(values: dict, *, course_id: UUID | None, current: Cours
         raise ValidationFailed(
             "Enrollment must close after it opens.",
             {"enrollment_closes_at": ["Must be after enrollment_opens_at."]},
-            code=INVALID_ENROLLMENT_WINDOW,
+            code=CatalogErrorCode.INVALID_ENROLLMENT_WINDOW,
         )
     return cleaned
 
@@ -493,7 +493,7 @@ def _course_update_unit(*, actor, course: Course, cleaned: dict, changes: dict) 
         raise ValidationFailed(
             "The capacity is below the seats already taken.",
             {"capacity": ["Must be at least the number of seats taken."]},
-            code=CAPACITY_BELOW_SEATS_TAKEN,
+            code=CatalogErrorCode.CAPACITY_BELOW_SEATS_TAKEN,
         )
     if cleaned:
         repositories.course_update_fields(course_id=course_id, values=cleaned)

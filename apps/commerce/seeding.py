@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Course
 from apps.catalog.seeding import PAID_COURSE_SLUG
+from apps.commerce.errors import CommerceErrorCode
 from apps.commerce.models import (
     Cart,
     CartItem,
@@ -146,7 +147,7 @@ def _failed_order_and_carts(ctx: SeedContext, learners: list[User]) -> None:
                 total=course.price,
                 currency=course.currency,
                 idempotency_key="seed-declined",
-                failure_code="payment_declined",
+                failure_code=CommerceErrorCode.PAYMENT_DECLINED,
                 created_at=now - timedelta(days=2),
                 failed_at=now - timedelta(days=2),
             )

@@ -24,14 +24,13 @@ from uuid import UUID
 from apps.catalog import repositories as catalog_repositories
 from apps.catalog.models import Course
 from apps.engagement import repositories
-from apps.engagement.errors import COURSE_ARCHIVED
 from apps.engagement.models import Answer, Question
 from apps.engagement.tasks import send_new_answer_email
 from apps.identity.services import require_user
 from apps.learning.services import CourseAccess, course_member_access, course_staff_may
 from deltalabs.audit import audit_record
 from deltalabs.db import atomic, on_commit
-from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deltalabs.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
 
 
@@ -46,7 +45,7 @@ def course_access(*, actor, course_id: UUID) -> CourseAccess:
 
 def _require_open_for_posting(access: CourseAccess) -> None:
     if access.course.status == Course.Status.ARCHIVED and not access.teaches:
-        raise Conflict(COURSE_ARCHIVED, "This course is archived; its Q&A is read-only.")
+        raise Conflict(ErrorCode.COURSE_ARCHIVED, "This course is archived; its Q&A is read-only.")
 
 
 def _visible_question(access: CourseAccess, question_id: UUID) -> Question:

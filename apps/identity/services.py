@@ -20,10 +20,10 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.identity import repositories, roles
-from apps.identity.errors import EMAIL_TAKEN, INVALID_CREDENTIALS, INVALID_TIMEZONE, TOKEN_INVALID
+from apps.identity.errors import IdentityErrorCode
 from apps.identity.models import User, normalize_email, validate_timezone
 from deltalabs.db import atomic
-from deltalabs.errors import NOT_AUTHENTICATED, Conflict, NotAuthenticated, ValidationFailed
+from deltalabs.errors import Conflict, ErrorCode, NotAuthenticated, ValidationFailed
 from deltalabs.permissions import require_staff_permission
 
 
@@ -44,7 +44,7 @@ def require_user(actor) -> None:
     anything is looked up. REST views gate this already; the services hold it
     for every other caller (assistant tools, admin, commands)."""
     if not is_signed_in(actor):
-        raise NotAuthenticated(NOT_AUTHENTICATED, "Sign in first.")
+        raise NotAuthenticated(ErrorCode.NOT_AUTHENTICATED, "Sign in first.")
 
 
 def is_staff(user) -> bool:
@@ -68,13 +68,13 @@ def user_register(*, email: str, password: str, display_name: str) -> tuple[User
     except ValidationError as exc:
         raise ValidationFailed("The password is too weak.", {"password": list(exc.messages)}) from None
     if repositories.user_email_exists(email):
-        raise Conflict(EMAIL_TAKEN, "An account with this email already exists.")
+        raise Conflict(IdentityErrorCode.EMAIL_TAKEN, "An account with this email already exists.")
     try:
         with atomic():
             user = User.objects.create_user(email=email, password=password, display_name=display_name)
     except IntegrityError:
         # Two registrations raced; the unique index let exactly one through.
-        raise Conflict(EMAIL_TAKEN, "An account with this email already exists.") from None
+        raise Conflict(IdentityErrorCode.EMAIL_TAKEN, "An account with this email already exists.") from None
     return user, tokens_for(user)
 
 
@@ -83,7 +83,7 @@ def auth_login(*, email: str, password: str) -> tuple[User, TokenPair]:
     password (and an inactive account), so accounts cannot be enumerated."""
     user = authenticate(username=normalize_email(email), password=password)
     if user is None:
-        raise NotAuthenticated(INVALID_CREDENTIALS, "The email or password is incorrect.")
+        raise NotAuthenticated(IdentityErrorCode.INVALID_CREDENTIALS, "The email or password is incorrect.")
     return user, tokens_for(user)
 
 
@@ -91,7 +91,7 @@ def _parse_refresh(raw: str) -> RefreshToken:
     try:
         return RefreshToken(raw)
     except TokenError:
-        raise NotAuthenticated(TOKEN_INVALID, "The refresh token is invalid or expired.") from None
+        raise NotAuthenticated(ErrorCode.TOKEN_INVALID, "The refresh token is invalid or expired.") from None
 
 
 def _revoke(token: RefreshToken) -> None:
@@ -101,17 +101,17 @@ def _revoke(token: RefreshToken) -> None:
         with atomic():
             repositories.token_revoke(jti=token["jti"], user_id=token["user_id"], expires_at=expires_at)
     except IntegrityError:
-        raise NotAuthenticated(TOKEN_INVALID, "The refresh token has been revoked.") from None
+        raise NotAuthenticated(ErrorCode.TOKEN_INVALID, "The refresh token has been revoked.") from None
 
 
 def token_refresh(*, refresh: str) -> TokenPair:
     """Rotate: revoke the presented refresh token and issue a new pair."""
     token = _parse_refresh(refresh)
     if repositories.token_is_revoked(token["jti"]):
-        raise NotAuthenticated(TOKEN_INVALID, "The refresh token has been revoked.")
+        raise NotAuthenticated(ErrorCode.TOKEN_INVALID, "The refresh token has been revoked.")
     user = repositories.user_get(token["user_id"])
     if user is None or not user.is_active:
-        raise NotAuthenticated(TOKEN_INVALID, "The refresh token is invalid or expired.")
+        raise NotAuthenticated(ErrorCode.TOKEN_INVALID, "The refresh token is invalid or expired.")
     # The unique jti makes this the decision point when two refreshes race.
     _revoke(token)
     return tokens_for(user)
@@ -146,7 +146,7 @@ def user_update_profile(
             raise ValidationFailed(
                 "Unknown time zone.",
                 {"timezone": ["Use an IANA time zone such as Europe/Paris."]},
-                code=INVALID_TIMEZONE,
+                code=IdentityErrorCode.INVALID_TIMEZONE,
             ) from None
         changes["timezone"] = timezone_name
     if changes:

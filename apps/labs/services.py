@@ -32,27 +32,13 @@ from django.utils import timezone
 from apps.identity.models import User
 from apps.identity.services import is_staff, require_user
 from apps.labs import repositories, tasks
-from apps.labs.errors import (
-    BOOKING_CONFLICT,
-    BOOKING_LIMIT_REACHED,
-    BOOKING_NOT_ACTIVE,
-    BOOKING_STARTED,
-    INVALID_SLOT,
-    LAB_INACTIVE,
-    REQUIRED_COURSE_MISSING,
-    SLOT_FULL,
-)
+from apps.labs.errors import LabsErrorCode
 from apps.labs.models import Booking, Lab, LabClosure
 from apps.labs.schedule import OpeningRange, Slot, days_between, local_day_bounds_utc, slots_for_day
 from apps.learning.services import course_role
 from deltalabs.audit import audit_record
 from deltalabs.db import atomic, on_commit, transactional
-from deltalabs.errors import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    ValidationFailed,
-)
+from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
 from deltalabs.permissions import require_staff_permission
 
@@ -203,7 +189,9 @@ def _slot_at(lab: Lab, start: datetime) -> Slot:
         )
     start = start.astimezone(UTC)
     if start <= timezone.now():
-        raise ValidationFailed("This slot has already started.", {"start": ["In the past."]}, code=INVALID_SLOT)
+        raise ValidationFailed(
+            "This slot has already started.", {"start": ["In the past."]}, code=LabsErrorCode.INVALID_SLOT
+        )
     day = start.astimezone(_zone(lab)).date()
     slot = next(
         (
@@ -215,10 +203,14 @@ def _slot_at(lab: Lab, start: datetime) -> Slot:
     )
     if slot is None:
         raise ValidationFailed(
-            "No slot starts at this time; see the lab's availability.", {"start": ["Off the grid."]}, code=INVALID_SLOT
+            "No slot starts at this time; see the lab's availability.",
+            {"start": ["Off the grid."]},
+            code=LabsErrorCode.INVALID_SLOT,
         )
     if repositories.closure_covers(lab.pk, day):
-        raise ValidationFailed("The lab is closed on this day.", {"start": ["Closed."]}, code=INVALID_SLOT)
+        raise ValidationFailed(
+            "The lab is closed on this day.", {"start": ["Closed."]}, code=LabsErrorCode.INVALID_SLOT
+        )
     return slot
 
 
@@ -226,7 +218,8 @@ def _require_course(actor, lab: Lab) -> None:
     # Enrolled (active or completed) learners, the course's instructors and staff may book.
     if lab.required_course_id and course_role(actor=actor, course_id=lab.required_course_id) is None:
         raise PermissionDenied(
-            f"Booking this lab requires enrollment in “{lab.required_course.title}”.", code=REQUIRED_COURSE_MISSING
+            f"Booking this lab requires enrollment in “{lab.required_course.title}”.",
+            code=LabsErrorCode.REQUIRED_COURSE_MISSING,
         )
 
 
@@ -258,17 +251,17 @@ def _book(*, actor: Actor, lab: Lab, slot: Slot) -> Booking:
     # check-then-write. This must stay the first statement of the transaction.
     repositories.guard_touch(actor.pk)
     if repositories.user_has_overlapping_booking(actor.pk, slot.start, slot.end):
-        raise Conflict(BOOKING_CONFLICT, "You already hold a booking at this time.")
+        raise Conflict(LabsErrorCode.BOOKING_CONFLICT, "You already hold a booking at this time.")
     if repositories.user_upcoming_count(actor.pk, timezone.now()) >= MAX_UPCOMING_BOOKINGS:
         raise Conflict(
-            BOOKING_LIMIT_REACHED,
+            LabsErrorCode.BOOKING_LIMIT_REACHED,
             f"You already hold {MAX_UPCOMING_BOOKINGS} upcoming bookings; cancel one to book another.",
         )
     # Invariant: LabSlot.booked <= capacity, and booked == active bookings of
     # the slot. The filter makes the increment conditional, so concurrent
     # requests cannot overshoot; the insert below commits with it or not at all.
     if not repositories.slot_claim(lab.pk, slot.start, capacity=lab.capacity):
-        raise Conflict(SLOT_FULL, "This slot is fully booked.")
+        raise Conflict(LabsErrorCode.SLOT_FULL, "This slot is fully booked.")
     return repositories.booking_insert(user_id=actor.pk, lab_id=lab.pk, start=slot.start, end=slot.end)
 
 
@@ -285,7 +278,7 @@ def booking_create(*, actor: Actor, lab_id: UUID, start: datetime) -> Booking:
     require_user(actor)
     lab = _visible_lab(actor, lab_id)
     if not lab.is_active:
-        raise Conflict(LAB_INACTIVE, "This lab is inactive and takes no bookings.")
+        raise Conflict(LabsErrorCode.LAB_INACTIVE, "This lab is inactive and takes no bookings.")
     _require_course(actor, lab)
     slot = _slot_at(lab, start)
     _ensure_row(
@@ -297,7 +290,7 @@ def booking_create(*, actor: Actor, lab_id: UUID, start: datetime) -> Booking:
         booking = _book(actor=actor, lab=lab, slot=slot)
     except IntegrityError:
         # Backstop: the partial unique (user, lab, start) among active bookings.
-        raise Conflict(BOOKING_CONFLICT, "You already hold a booking at this time.") from None
+        raise Conflict(LabsErrorCode.BOOKING_CONFLICT, "You already hold a booking at this time.") from None
     # A closure committed after _slot_at checked, but before this booking
     # committed, may have swept the lab's bookings without seeing this one.
     # The closure sweep starts after the closure commits, so checking again
@@ -305,7 +298,9 @@ def booking_create(*, actor: Actor, lab_id: UUID, start: datetime) -> Booking:
     day = slot.start.astimezone(_zone(lab)).date()
     if repositories.closure_covers(lab.pk, day):
         _cancel(booking, reason=Booking.CancelReason.CLOSURE, now=timezone.now(), notify=False)
-        raise ValidationFailed("The lab is closed on this day.", {"start": ["Closed."]}, code=INVALID_SLOT)
+        raise ValidationFailed(
+            "The lab is closed on this day.", {"start": ["Closed."]}, code=LabsErrorCode.INVALID_SLOT
+        )
     return booking
 
 
@@ -358,13 +353,15 @@ def booking_cancel(*, actor: Actor, booking_id: UUID) -> Booking:
     if not by_owner:
         require_staff_permission(actor, "labs.cancel_booking", "Your staff role does not allow cancelling bookings.")
     if booking.status != Booking.Status.ACTIVE:
-        raise Conflict(BOOKING_NOT_ACTIVE, "This booking is already cancelled.")
+        raise Conflict(LabsErrorCode.BOOKING_NOT_ACTIVE, "This booking is already cancelled.")
     now = timezone.now()
     if booking.start <= now:
-        raise Conflict(BOOKING_STARTED, "This booking has already started and can no longer be cancelled.")
+        raise Conflict(
+            LabsErrorCode.BOOKING_STARTED, "This booking has already started and can no longer be cancelled."
+        )
     reason = Booking.CancelReason.USER if by_owner else Booking.CancelReason.STAFF
     if not _cancel(booking, reason=reason, now=now, notify=not by_owner, audit_actor=None if by_owner else actor):
-        raise Conflict(BOOKING_NOT_ACTIVE, "This booking is already cancelled.")
+        raise Conflict(LabsErrorCode.BOOKING_NOT_ACTIVE, "This booking is already cancelled.")
     return booking
 
 

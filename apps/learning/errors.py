@@ -1,12 +1,14 @@
-"""Error codes of the learning domain."""
+"""Error codes of the learning domain. ``course_full``, ``already_enrolled``,
+``enrollment_closed`` and ``invalid_sponsorship_code``, which commerce raises
+too, are ``deltalabs.errors.ErrorCode``."""
 
-# 402: a paid course is bought through the cart (or entered with a sponsorship code).
-PAYMENT_REQUIRED = "payment_required"
-# 409
-COURSE_FULL = "course_full"
-ALREADY_ENROLLED = "already_enrolled"
-ENROLLMENT_CLOSED = "enrollment_closed"
-ENROLLMENT_NOT_CANCELLABLE = "enrollment_not_cancellable"
-ENROLLMENT_NOT_ACTIVE = "enrollment_not_active"
-# 400
-INVALID_SPONSORSHIP_CODE = "invalid_sponsorship_code"
+from enum import StrEnum
+
+
+class LearningErrorCode(StrEnum):
+    # 402: a paid course is bought through the cart (or entered with a sponsorship code).
+    PAYMENT_REQUIRED = "payment_required"
+    # 409: cancelling a completed or cancelled enrollment.
+    ENROLLMENT_NOT_CANCELLABLE = "enrollment_not_cancellable"
+    # 409: recording progress in a waitlisted or cancelled enrollment.
+    ENROLLMENT_NOT_ACTIVE = "enrollment_not_active"

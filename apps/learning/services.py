@@ -39,25 +39,11 @@ from apps.catalog.models import Course
 from apps.identity import repositories as identity_repositories
 from apps.identity.services import is_signed_in, is_staff, require_user
 from apps.learning import hooks, repositories, tasks
-from apps.learning.errors import (
-    ALREADY_ENROLLED,
-    COURSE_FULL,
-    ENROLLMENT_CLOSED,
-    ENROLLMENT_NOT_ACTIVE,
-    ENROLLMENT_NOT_CANCELLABLE,
-    INVALID_SPONSORSHIP_CODE,
-    PAYMENT_REQUIRED,
-)
+from apps.learning.errors import LearningErrorCode
 from apps.learning.models import Enrollment
 from deltalabs.audit import audit_record
 from deltalabs.db import on_commit, transactional
-from deltalabs.errors import (
-    Conflict,
-    NotFound,
-    PaymentRequired,
-    PermissionDenied,
-    ValidationFailed,
-)
+from deltalabs.errors import Conflict, ErrorCode, NotFound, PaymentRequired, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
 from deltalabs.permissions import require_staff_permission, staff_can
 
@@ -102,11 +88,11 @@ def _enrollment_repr(enrollment: Enrollment) -> str:
 
 
 def _already_enrolled() -> Conflict:
-    return Conflict(ALREADY_ENROLLED, "You already have an enrollment in this course.")
+    return Conflict(ErrorCode.ALREADY_ENROLLED, "You already have an enrollment in this course.")
 
 
 def _course_full() -> Conflict:
-    return Conflict(COURSE_FULL, "This course has no free seats.")
+    return Conflict(ErrorCode.COURSE_FULL, "This course has no free seats.")
 
 
 def enrollment_window_require(*, course: Course, now: datetime) -> None:
@@ -116,7 +102,9 @@ def enrollment_window_require(*, course: Course, now: datetime) -> None:
     be absent. Outside it, 409 ``enrollment_closed`` naming the course."""
     opens, closes = course.enrollment_opens_at, course.enrollment_closes_at
     if (opens is not None and now < opens) or (closes is not None and now >= closes):
-        raise Conflict(ENROLLMENT_CLOSED, f"Enrollment for {course.title} is not open.", {"course_id": str(course.pk)})
+        raise Conflict(
+            ErrorCode.ENROLLMENT_CLOSED, f"Enrollment for {course.title} is not open.", {"course_id": str(course.pk)}
+        )
 
 
 def _queue_promotion_email(enrollment_id: UUID) -> None:
@@ -242,12 +230,12 @@ def enrollment_create(
         raise _already_enrolled()
     enrollment_window_require(course=course, now=timezone.now())
     if sponsorship_code is None and not course.is_free:
-        raise PaymentRequired(PAYMENT_REQUIRED, "This course is paid: buy it through the cart.")
+        raise PaymentRequired(LearningErrorCode.PAYMENT_REQUIRED, "This course is paid: buy it through the cart.")
     if sponsorship_code is not None and hooks.sponsorship_redeemer() is None:
         raise ValidationFailed(
             "This sponsorship code is not valid.",
             {"sponsorship_code": ["Unknown code."]},
-            code=INVALID_SPONSORSHIP_CODE,
+            code=ErrorCode.INVALID_SPONSORSHIP_CODE,
         )
     try:
         return _enroll_unit(actor=actor, course_id=course.pk, sponsorship_code=sponsorship_code, waitlist=waitlist)
@@ -403,7 +391,9 @@ def enrollment_cancel(*, actor, enrollment_id: UUID) -> Enrollment:
         audit_actor=None if by_owner else actor,
     )
     if left is None:
-        raise Conflict(ENROLLMENT_NOT_CANCELLABLE, f"A {enrollment.status} enrollment cannot be cancelled.")
+        raise Conflict(
+            LearningErrorCode.ENROLLMENT_NOT_CANCELLABLE, f"A {enrollment.status} enrollment cannot be cancelled."
+        )
     return repositories.enrollment_get(enrollment.pk)
 
 
@@ -534,7 +524,9 @@ def enrollment_progress_update(*, actor, enrollment_id: UUID, lesson_id: UUID, c
             actor, "learning.change_lessonprogress", "Your staff role does not allow recording progress."
         )
     if enrollment.status not in repositories.ACCESS_STATUSES:
-        raise Conflict(ENROLLMENT_NOT_ACTIVE, f"A {enrollment.status} enrollment has no progress to record.")
+        raise Conflict(
+            LearningErrorCode.ENROLLMENT_NOT_ACTIVE, f"A {enrollment.status} enrollment has no progress to record."
+        )
     if catalog_repositories.lesson_course_id(lesson_id) != enrollment.course_id:
         raise ValidationFailed(
             "This lesson is not part of the course.", {"lesson_id": ["Not a lesson of this course."]}

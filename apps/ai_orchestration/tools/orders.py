@@ -20,12 +20,12 @@ from django.utils import timezone
 from pydantic import Field
 
 from apps.ai_orchestration import repositories
-from apps.ai_orchestration.errors import CONFIRMATION_EXPIRED, PAYMENT_METHOD_UNAVAILABLE
+from apps.ai_orchestration.errors import AIErrorCode
 from apps.ai_orchestration.tools.registry import Tool, ToolArguments
 from apps.ai_orchestration.tools.results import rendered, renders, renders_page
 from apps.commerce import payments
 from apps.commerce import repositories as commerce_repositories
-from apps.commerce.errors import CART_CHANGED, CART_EMPTY
+from apps.commerce.errors import CommerceErrorCode
 from apps.commerce.outputs import CartOutput, OrderOutput
 from apps.commerce.services import cart as cart_services
 from apps.commerce.services import checkout as checkout_services
@@ -65,9 +65,11 @@ def checkout_quote(*, actor) -> dict:
     reserved or charged. 409 ``cart_empty``, ``payment_method_unavailable``."""
     cart = cart_services.cart_get(actor=actor)
     if not cart.items:
-        raise Conflict(CART_EMPTY, "Your cart is empty.")
+        raise Conflict(CommerceErrorCode.CART_EMPTY, "Your cart is empty.")
     if assistant_card() is None:
-        raise Conflict(PAYMENT_METHOD_UNAVAILABLE, "There is no card the assistant may pay with; check out in the app.")
+        raise Conflict(
+            AIErrorCode.PAYMENT_METHOD_UNAVAILABLE, "There is no card the assistant may pay with; check out in the app."
+        )
     view = rendered(CartOutput, cart)
     return {
         **view,
@@ -100,9 +102,13 @@ def checkout_confirm(*, actor, quote: dict, quote_call_id: UUID):
         # answers that outcome again and charges nothing.
         return checkout_services.order_checkout(actor=actor, idempotency_key=key, payment=assistant_card())
     if timezone.now() >= datetime.fromisoformat(quote["expires_at"].replace("Z", "+00:00")):
-        raise Conflict(CONFIRMATION_EXPIRED, "That checkout was not confirmed in time; nothing was charged.")
+        raise Conflict(
+            AIErrorCode.CONFIRMATION_EXPIRED, "That checkout was not confirmed in time; nothing was charged."
+        )
     if not _same_cart(quote, rendered(CartOutput, cart_services.cart_get(actor=actor))):
-        raise Conflict(CART_CHANGED, "Your cart changed since you were shown it; nothing was charged.")
+        raise Conflict(
+            CommerceErrorCode.CART_CHANGED, "Your cart changed since you were shown it; nothing was charged."
+        )
     return checkout_services.order_checkout(actor=actor, idempotency_key=key, payment=assistant_card())
 
 

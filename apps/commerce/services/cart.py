@@ -19,20 +19,13 @@ from django.utils import timezone
 from apps.catalog import repositories as catalog_repositories
 from apps.catalog.models import Course
 from apps.commerce import repositories
-from apps.commerce.errors import (
-    ALREADY_ENROLLED,
-    ALREADY_IN_CART,
-    CART_FULL,
-    COURSE_FULL,
-    COURSE_IS_FREE,
-    CURRENCY_MISMATCH,
-)
+from apps.commerce.errors import CommerceErrorCode
 from apps.commerce.models import Cart, CartItem
 from apps.identity.services import require_user
 from apps.learning import repositories as learning_repositories
 from apps.learning import services as learning_services
 from deltalabs.db import atomic
-from deltalabs.errors import Conflict, NotFound, ValidationFailed
+from deltalabs.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 
 # Stops a cart from hoarding the catalogue (and a checkout from growing unbounded).
 CART_MAX_ITEMS = 20
@@ -94,13 +87,13 @@ def cart_add_item(*, actor, course_id: UUID) -> CartContents:
     course = _sellable_course(course_id)
     now = timezone.now()
     if course.is_free:
-        raise ValidationFailed("Free courses need no purchase; enroll directly.", code=COURSE_IS_FREE)
+        raise ValidationFailed("Free courses need no purchase; enroll directly.", code=CommerceErrorCode.COURSE_IS_FREE)
     learning_services.enrollment_window_require(course=course, now=now)
     # Advisory only: the seat is claimed at checkout, where the limit is enforced.
     if course.capacity is not None and course.seats_taken >= course.capacity:
-        raise Conflict(COURSE_FULL, "This course has no free seats.")
+        raise Conflict(ErrorCode.COURSE_FULL, "This course has no free seats.")
     if learning_repositories.enrollment_current(user_id=actor.pk, course_id=course.pk) is not None:
-        raise Conflict(ALREADY_ENROLLED, "You are already enrolled in this course.")
+        raise Conflict(ErrorCode.ALREADY_ENROLLED, "You are already enrolled in this course.")
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with atomic():
@@ -118,18 +111,22 @@ def cart_add_item(*, actor, course_id: UUID) -> CartContents:
 
 def _add(cart: Cart, course: Course, now) -> None:
     if repositories.cart_item_exists(cart_id=cart.pk, course_id=course.pk):
-        raise Conflict(ALREADY_IN_CART, "This course is already in your cart.")
+        raise Conflict(CommerceErrorCode.ALREADY_IN_CART, "This course is already in your cart.")
     reserved = repositories.cart_reserve_slot(cart_id=cart.pk, currency=course.currency, limit=CART_MAX_ITEMS, now=now)
     if not reserved:
         current = repositories.cart_get(cart.pk)
         if current.status != Cart.Status.OPEN:
             raise _CartClosed
         if current.item_count >= CART_MAX_ITEMS:
-            raise Conflict(CART_FULL, f"A cart holds at most {CART_MAX_ITEMS} courses.", {"max_items": CART_MAX_ITEMS})
+            raise Conflict(
+                CommerceErrorCode.CART_FULL,
+                f"A cart holds at most {CART_MAX_ITEMS} courses.",
+                {"max_items": CART_MAX_ITEMS},
+            )
         raise ValidationFailed(
             "A cart holds courses in one currency only.",
             {"course_id": [f"This course is priced in {course.currency}; your cart is in {current.currency}."]},
-            code=CURRENCY_MISMATCH,
+            code=CommerceErrorCode.CURRENCY_MISMATCH,
         )
     repositories.cart_item_create(
         cart_id=cart.pk, course_id=course.pk, price=course.price, currency=course.currency, now=now

@@ -53,14 +53,7 @@ from django.utils import timezone
 
 from apps.catalog.models import Course
 from apps.commerce import payments, repositories, tasks
-from apps.commerce.errors import (
-    CART_CHANGED,
-    CART_EMPTY,
-    COURSE_UNAVAILABLE,
-    ORDER_FAILED,
-    PAYMENT_DECLINED,
-    PAYMENT_PROVIDER_ERROR,
-)
+from apps.commerce.errors import CommerceErrorCode
 from apps.commerce.models import Order, OrderItem, Payment, Sponsorship
 from apps.commerce.services.sponsors import sponsorship_for_code, sponsorship_unuse_for_order, sponsorship_use
 from apps.identity.services import require_user
@@ -163,7 +156,7 @@ def _outcome(order: Order | None) -> Order:
     """What a checkout answers for its order, first time or on a retry with its key."""
     if order is None:
         raise BadGateway(
-            PAYMENT_PROVIDER_ERROR,
+            CommerceErrorCode.PAYMENT_PROVIDER_ERROR,
             "The payment provider did not confirm the payment and nothing was charged; no order was placed. "
             "Retry with the same Idempotency-Key.",
         )
@@ -172,14 +165,18 @@ def _outcome(order: Order | None) -> Order:
     details = {"order_id": str(order.pk)}
     if order.status == Order.Status.PENDING:
         raise BadGateway(
-            PAYMENT_PROVIDER_ERROR,
+            CommerceErrorCode.PAYMENT_PROVIDER_ERROR,
             "The payment provider did not answer, so the payment is not confirmed yet. Your seats are held: "
             "retry with the same Idempotency-Key (you will not be charged twice) or check the order later.",
             {**details, "order_status": Order.Status.PENDING},
         )
-    if order.failure_code == PAYMENT_DECLINED:
-        raise PaymentRequired(PAYMENT_DECLINED, "The card was declined; nothing was charged.", details)
-    raise Conflict(ORDER_FAILED, "This checkout failed; start a new one with a new Idempotency-Key.", details)
+    if order.failure_code == CommerceErrorCode.PAYMENT_DECLINED:
+        raise PaymentRequired(
+            CommerceErrorCode.PAYMENT_DECLINED, "The card was declined; nothing was charged.", details
+        )
+    raise Conflict(
+        CommerceErrorCode.ORDER_FAILED, "This checkout failed; start a new one with a new Idempotency-Key.", details
+    )
 
 
 # --- Phase 1: place the order ------------------------------------------------------
@@ -199,7 +196,7 @@ def _place_order(*, actor, idempotency_key: str, payment: CardPayment | None, co
             # not yet visible) may have checked this cart out a moment ago:
             # answer with its order rather than "your cart is empty".
             existing = None
-            if conflict.code in (CART_EMPTY, CART_CHANGED):
+            if conflict.code in (CommerceErrorCode.CART_EMPTY, CommerceErrorCode.CART_CHANGED):
                 existing = repositories.order_by_idempotency_key(user_id=actor.pk, key=idempotency_key)
             if existing is None:
                 raise
@@ -220,12 +217,14 @@ def _plan(*, actor, sponsorship_code: str | None) -> _Plan:
     cart = repositories.cart_open_for_user(actor.pk)
     items = repositories.cart_items(cart.pk) if cart else []
     if not items:
-        raise Conflict(CART_EMPTY, "Your cart is empty.")
+        raise Conflict(CommerceErrorCode.CART_EMPTY, "Your cart is empty.")
     now = timezone.now()
     for item in items:
         details = {"course_id": str(item.course_id)}
         if item.course.status != Course.Status.PUBLISHED:
-            raise Conflict(COURSE_UNAVAILABLE, f"{item.course.title} is no longer on sale; remove it.", details)
+            raise Conflict(
+                CommerceErrorCode.COURSE_UNAVAILABLE, f"{item.course.title} is no longer on sale; remove it.", details
+            )
         learning_services.enrollment_window_require(course=item.course, now=now)
     sponsorship = None
     if sponsorship_code:
@@ -260,7 +259,7 @@ def _place(*, actor, plan: _Plan, idempotency_key: str) -> Order:
     # Close exactly the cart that was priced. A concurrent edit, or a second
     # checkout of the same cart under another key, makes this match nothing.
     if not repositories.cart_close(cart_id=plan.cart_id, version=plan.cart_version, now=now):
-        raise Conflict(CART_CHANGED, "Your cart changed during checkout; review it and try again.")
+        raise Conflict(CommerceErrorCode.CART_CHANGED, "Your cart changed during checkout; review it and try again.")
     order = repositories.order_create(
         user=actor,
         cart_id=plan.cart_id,
@@ -399,7 +398,7 @@ def _fail(*, order: Order, provider, declined: payments.PaymentDeclined) -> Orde
 @transactional
 def _fail_unit(*, order_id: UUID, provider_name: str, declined: payments.PaymentDeclined) -> bool:
     now = timezone.now()
-    if not repositories.order_mark_failed(order_id=order_id, failure_code=PAYMENT_DECLINED, now=now):
+    if not repositories.order_mark_failed(order_id=order_id, failure_code=CommerceErrorCode.PAYMENT_DECLINED, now=now):
         return False
     order = repositories.order_get(order_id)
     repositories.payment_create(
@@ -430,7 +429,9 @@ def _abort_unit(*, order_id: UUID) -> bool:
     now = timezone.now()
     # Claim the order first (pending -> failed) so a concurrent settlement
     # cannot complete what this one is deleting.
-    if not repositories.order_mark_failed(order_id=order_id, failure_code=PAYMENT_PROVIDER_ERROR, now=now):
+    if not repositories.order_mark_failed(
+        order_id=order_id, failure_code=CommerceErrorCode.PAYMENT_PROVIDER_ERROR, now=now
+    ):
         return False
     _release(order=repositories.order_get(order_id), now=now)
     repositories.order_delete(order_id)

@@ -14,7 +14,7 @@ from uuid import UUID
 from django.utils import timezone
 
 from apps.commerce import payments, repositories, tasks
-from apps.commerce.errors import ORDER_NOT_REFUNDABLE, PAYMENT_PROVIDER_ERROR
+from apps.commerce.errors import CommerceErrorCode
 from apps.commerce.models import Order, Payment
 from apps.identity.services import require_user
 from apps.learning import repositories as learning_repositories
@@ -70,7 +70,9 @@ def order_refund(*, actor, order_id: UUID, reason: str = "") -> Order:
     try:
         _refund(actor=actor, order=order, reason=reason, provider=provider)
     except (payments.PaymentProviderError, payments.PaymentDeclined) as exc:
-        raise BadGateway(PAYMENT_PROVIDER_ERROR, f"The payment provider refused the refund: {exc}") from None
+        raise BadGateway(
+            CommerceErrorCode.PAYMENT_PROVIDER_ERROR, f"The payment provider refused the refund: {exc}"
+        ) from None
     return repositories.order_get(order_id)
 
 
@@ -80,7 +82,7 @@ def _refund(*, actor, order: Order, reason: str, provider) -> None:
     # Invariant: an order is refunded at most once; the status filter makes
     # a concurrent second refund match nothing.
     if not repositories.order_mark_refunded(order_id=order.pk, reason=reason, now=now):
-        raise Conflict(ORDER_NOT_REFUNDABLE, "Only paid orders can be refunded.")
+        raise Conflict(CommerceErrorCode.ORDER_NOT_REFUNDABLE, "Only paid orders can be refunded.")
     audit_record(
         actor=actor,
         action="refund",

@@ -29,19 +29,12 @@ from django.utils import timezone
 from apps.catalog import repositories as catalog_repositories
 from apps.catalog.models import Course
 from apps.commerce import repositories, tasks
-from apps.commerce.errors import (
-    ALREADY_REVIEWED,
-    COURSE_IS_FREE,
-    INVALID_SPONSORSHIP_CODE,
-    SPONSOR_NOT_APPROVED,
-    SPONSORSHIP_ALREADY_REDEEMED,
-    SPONSORSHIP_EXHAUSTED,
-)
+from apps.commerce.errors import CommerceErrorCode
 from apps.commerce.models import Sponsor, SponsorMember, Sponsorship, SponsorshipRedemption
 from apps.identity.services import is_signed_in, require_user
 from deltalabs.audit import audit_record
 from deltalabs.db import atomic, on_commit
-from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deltalabs.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
 from deltalabs.permissions import is_active_staff, require_staff_permission, staff_can
 
@@ -125,7 +118,7 @@ def _sponsor_review(*, actor, sponsor_id: UUID, status: str) -> Sponsor:
         if not repositories.sponsor_decide(
             sponsor_id=sponsor_id, status=status, reviewer_id=actor.pk, now=timezone.now()
         ):
-            raise Conflict(ALREADY_REVIEWED, "This application has already been reviewed.")
+            raise Conflict(CommerceErrorCode.ALREADY_REVIEWED, "This application has already been reviewed.")
         audit_record(
             actor=actor,
             action="approve" if status == Sponsor.Status.APPROVED else "reject",
@@ -168,14 +161,16 @@ def sponsorship_request(*, actor, sponsor_id: UUID, course_id: UUID, seats: int)
     out of 1..1000."""
     sponsor = _member_of_visible_sponsor(actor, sponsor_id, staff_perm="commerce.add_sponsorship")
     if sponsor.status != Sponsor.Status.APPROVED:
-        raise Conflict(SPONSOR_NOT_APPROVED, "The sponsor must be approved before it requests sponsorships.")
+        raise Conflict(
+            CommerceErrorCode.SPONSOR_NOT_APPROVED, "The sponsor must be approved before it requests sponsorships."
+        )
     if not SEATS_MIN <= seats <= SEATS_MAX:
         raise ValidationFailed("Seats out of range.", {"seats": [f"Between {SEATS_MIN} and {SEATS_MAX}."]})
     course = catalog_repositories.course_get(course_id)
     if course is None or course.status != Course.Status.PUBLISHED:
         raise NotFound("No such course.")
     if course.is_free:
-        raise ValidationFailed("Free courses need no sponsorship.", code=COURSE_IS_FREE)
+        raise ValidationFailed("Free courses need no sponsorship.", code=CommerceErrorCode.COURSE_IS_FREE)
     with atomic():
         sponsorship = repositories.sponsorship_create(
             sponsor=sponsor, course=course, seats_total=seats, requested_by=actor
@@ -228,7 +223,7 @@ def sponsorship_approve(*, actor, sponsorship_id: UUID) -> Sponsorship:
     409 ``already_reviewed`` / ``sponsor_not_approved``."""
     sponsorship = _reviewable_sponsorship(actor, sponsorship_id)
     if sponsorship.sponsor.status != Sponsor.Status.APPROVED:
-        raise Conflict(SPONSOR_NOT_APPROVED, "The sponsor is not approved.")
+        raise Conflict(CommerceErrorCode.SPONSOR_NOT_APPROVED, "The sponsor is not approved.")
     for attempt in range(1, _CODE_ATTEMPTS + 1):
         try:
             _sponsorship_decide(actor, sponsorship, Sponsorship.Status.APPROVED, new_sponsorship_code())
@@ -255,7 +250,7 @@ def _sponsorship_decide(actor, sponsorship: Sponsorship, status: str, code: str 
             sponsorship_id=sponsorship_id, status=status, code=code, reviewer_id=actor.pk, now=timezone.now()
         )
         if not decided:
-            raise Conflict(ALREADY_REVIEWED, "This sponsorship has already been reviewed.")
+            raise Conflict(CommerceErrorCode.ALREADY_REVIEWED, "This sponsorship has already been reviewed.")
         audit_record(
             actor=actor,
             action="approve" if status == Sponsorship.Status.APPROVED else "reject",
@@ -292,12 +287,12 @@ def sponsorship_for_code(*, actor, code: str, course_ids: list[UUID]) -> Sponsor
         raise ValidationFailed(
             "This sponsorship code is not valid for this course.",
             {"sponsorship_code": ["Unknown code, or not for this course."]},
-            code=INVALID_SPONSORSHIP_CODE,
+            code=ErrorCode.INVALID_SPONSORSHIP_CODE,
         )
     if repositories.redemption_exists(sponsorship_id=sponsorship.pk, user_id=actor.pk):
-        raise Conflict(SPONSORSHIP_ALREADY_REDEEMED, "You have already used this sponsorship code.")
+        raise Conflict(CommerceErrorCode.SPONSORSHIP_ALREADY_REDEEMED, "You have already used this sponsorship code.")
     if sponsorship.seats_used >= sponsorship.seats_total:
-        raise Conflict(SPONSORSHIP_EXHAUSTED, "Every seat of this sponsorship has been used.")
+        raise Conflict(CommerceErrorCode.SPONSORSHIP_EXHAUSTED, "Every seat of this sponsorship has been used.")
     return sponsorship
 
 
@@ -308,7 +303,7 @@ def sponsorship_use(
     Must run inside the caller's transaction: a later failure gives the seat back.
     409 ``sponsorship_exhausted`` when no seat is left."""
     if not repositories.sponsorship_consume_seat(sponsorship_id=sponsorship.pk, now=now):
-        raise Conflict(SPONSORSHIP_EXHAUSTED, "Every seat of this sponsorship has been used.")
+        raise Conflict(CommerceErrorCode.SPONSORSHIP_EXHAUSTED, "Every seat of this sponsorship has been used.")
     # Unique (sponsorship, user): a racing second redemption by the same user
     # aborts the whole transaction, seat increment included.
     return repositories.redemption_create(

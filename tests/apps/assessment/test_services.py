@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 
 from apps.assessment import services
-from apps.assessment.errors import ALREADY_SUBMITTED, COURSE_ARCHIVED
+from apps.assessment.errors import AssessmentErrorCode
 from apps.assessment.models import Assessment, Submission
 from apps.catalog.models import Course
 from apps.learning.models import Enrollment
-from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deltalabs.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from tests.factories.assessment import AssessmentFactory, ChoiceItemFactory, SubmissionFactory, TextItemFactory
 from tests.factories.courses import CourseInstructorFactory, EnrollmentFactory
 from tests.factories.identity import StaffFactory, UserFactory
@@ -147,7 +147,7 @@ class TestSubmitting:
         submit(learner, quiz, {})
         with pytest.raises(Conflict) as excinfo:
             submit(learner, quiz, {})
-        assert excinfo.value.code == ALREADY_SUBMITTED
+        assert excinfo.value.code == AssessmentErrorCode.ALREADY_SUBMITTED
 
     def test_late_submissions_are_accepted_and_flagged(self, course, learner):
         quiz = AssessmentFactory(course=course, due_at=timezone.now() - timedelta(minutes=1))
@@ -188,7 +188,7 @@ class TestSubmitting:
         Course.objects.filter(pk=course.pk).update(status=Course.Status.ARCHIVED)
         with pytest.raises(Conflict) as excinfo:
             submit(learner, quiz, {})
-        assert excinfo.value.code == COURSE_ARCHIVED
+        assert excinfo.value.code == ErrorCode.COURSE_ARCHIVED
 
 
 class TestReadingSubmissions:

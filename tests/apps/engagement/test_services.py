@@ -5,11 +5,10 @@ from django.core import mail
 
 from apps.catalog.models import Course
 from apps.engagement import services
-from apps.engagement.errors import COURSE_ARCHIVED
 from apps.engagement.models import Answer, Question
 from apps.engagement.tasks import send_new_answer_email
 from apps.learning.models import Enrollment
-from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from deltalabs.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.models import OutboundEmail
 from tests.factories.courses import (
     CourseFactory,
@@ -86,7 +85,7 @@ class TestAsking:
         Course.objects.filter(pk=course.pk).update(status=Course.Status.ARCHIVED)
         with pytest.raises(Conflict) as excinfo:
             ask(learner, course)
-        assert excinfo.value.code == COURSE_ARCHIVED
+        assert excinfo.value.code == ErrorCode.COURSE_ARCHIVED
         assert ask(instructor, course).pk  # the teaching staff can still post
         assert services.question_list(actor=learner, course_id=course.pk).items  # and learners still read
 

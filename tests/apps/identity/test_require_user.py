@@ -20,7 +20,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from deltalabs.errors import NOT_AUTHENTICATED, NotAuthenticated
+from deltalabs.errors import ErrorCode, NotAuthenticated
 
 SERVICE_MODULES = [
     "apps.identity.services",
@@ -124,4 +124,4 @@ def test_a_service_acting_for_a_user_refuses_no_user_before_reading_anything(
 ):
     with django_assert_num_queries(0), pytest.raises(NotAuthenticated) as refused:
         service(actor=actor, **_arguments(service))
-    assert (refused.value.status_code, refused.value.code) == (401, NOT_AUTHENTICATED)
+    assert (refused.value.status_code, refused.value.code) == (401, ErrorCode.NOT_AUTHENTICATED)

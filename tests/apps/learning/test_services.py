@@ -14,14 +14,7 @@ from apps.catalog.models import Course
 from apps.learning import hooks, services, tasks
 from apps.learning.models import Enrollment, LessonProgress
 from deltalabs.db import atomic
-from deltalabs.errors import (
-    ApplicationError,
-    Conflict,
-    NotFound,
-    PaymentRequired,
-    PermissionDenied,
-    ValidationFailed,
-)
+from deltalabs.errors import ApplicationError, Conflict, NotFound, PaymentRequired, PermissionDenied, ValidationFailed
 from tests.factories.catalog import CourseFactory, DraftCourseFactory, LessonFactory, SectionFactory
 from tests.factories.identity import UserFactory
 from tests.factories.learning import EnrollmentFactory
