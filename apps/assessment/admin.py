@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from apps.assessment import repositories, services
 from apps.assessment.models import Assessment, AssessmentItem, Submission, SubmissionToGrade
 from deltalabs.admin_base import DeltaModelAdmin
-from deltalabs.admin_tools import export_csv_action
-from deltalabs.errors import ApplicationError, ValidationFailed
+from deltalabs.admin_tools import export_csv_action, run_bulk_action
+from deltalabs.errors import ValidationFailed
 
 
 class CourseFilter(admin.SimpleListFilter):
@@ -76,14 +76,16 @@ class AssessmentAdmin(DeltaModelAdmin):
     ]
 
     def _set_published(self, request, queryset, is_published: bool) -> None:
-        changed = 0
-        for pk in queryset.values_list("pk", flat=True):
-            try:
-                services.assessment_set_published(actor=request.user, assessment_id=pk, is_published=is_published)
-                changed += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
-        self.message_user(request, f"{changed} assessment(s) {'published' if is_published else 'unpublished'}.")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda pk: services.assessment_set_published(
+                actor=request.user, assessment_id=pk, is_published=is_published
+            ),
+            verb="Published" if is_published else "Unpublished",
+            noun="assessment(s)",
+        )
 
     @admin.action(description="Publish selected assessments", permissions=["change"])
     def publish_selected(self, request, queryset):
@@ -180,14 +182,14 @@ class SubmissionAdmin(DeltaModelAdmin):
 
     @admin.action(description="Reset selected (the learners may submit again)", permissions=["grade"])
     def reset_selected(self, request, queryset):
-        reset = 0
-        for pk in queryset.values_list("pk", flat=True):
-            try:
-                services.submission_reset(actor=request.user, submission_id=pk)
-                reset += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
-        self.message_user(request, f"{reset} submission(s) reset.")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda pk: services.submission_reset(actor=request.user, submission_id=pk),
+            verb="Reset",
+            noun="submission(s)",
+        )
 
     def save_model(self, request, obj, form, change):
         # The grade goes through the service: same rule, graded_by/graded_at recorded.
@@ -200,14 +202,15 @@ class SubmissionAdmin(DeltaModelAdmin):
 
     @admin.action(description="Grade selected with their auto score", permissions=["grade"])
     def grade_with_auto_score(self, request, queryset):
-        graded = 0
-        for pk, auto_score in queryset.values_list("pk", "auto_score"):
-            try:
-                services.submission_grade(actor=request.user, submission_id=pk, score=auto_score)
-                graded += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
-        self.message_user(request, f"{graded} submission(s) graded.")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda pk, auto_score: services.submission_grade(actor=request.user, submission_id=pk, score=auto_score),
+            verb="Graded",
+            noun="submission(s)",
+            fields=("pk", "auto_score"),
+        )
 
 
 @admin.register(SubmissionToGrade)

@@ -17,17 +17,10 @@ from django.http import HttpResponseRedirect
 from apps.catalog import services
 from apps.catalog.models import Category, Course, CourseInstructor, Lesson, Resource, Section
 from deltalabs.admin_base import DeltaModelAdmin
-from deltalabs.admin_tools import export_csv_action
+from deltalabs.admin_tools import export_csv_action, run_bulk_action
 from deltalabs.errors import ApplicationError
 
 _SAVE_FAILED = "_catalog_course_save_failed"
-
-
-def _report(modeladmin, request, done: int, errors: list[str], verb: str) -> None:
-    if done:
-        modeladmin.message_user(request, f"{verb} {done} course(s).", messages.SUCCESS)
-    for error in errors:
-        modeladmin.message_user(request, error, messages.ERROR)
 
 
 @admin.register(Category)
@@ -160,25 +153,25 @@ class CourseAdmin(DeltaModelAdmin):
 
     @admin.action(description="Publish selected courses", permissions=["publish"])
     def publish_courses(self, request, queryset):
-        done, errors = 0, []
-        for course_id in queryset.values_list("pk", flat=True):
-            try:
-                services.course_publish(actor=request.user, course_id=course_id)
-                done += 1
-            except ApplicationError as error:
-                errors.append(error.message)
-        _report(self, request, done, errors, "Published")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda course_id: services.course_publish(actor=request.user, course_id=course_id),
+            verb="Published",
+            noun="course(s)",
+        )
 
     @admin.action(description="Archive selected courses", permissions=["publish"])
     def archive_courses(self, request, queryset):
-        done, errors = 0, []
-        for course_id in queryset.values_list("pk", flat=True):
-            try:
-                services.course_archive(actor=request.user, course_id=course_id)
-                done += 1
-            except ApplicationError as error:
-                errors.append(error.message)
-        _report(self, request, done, errors, "Archived")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda course_id: services.course_archive(actor=request.user, course_id=course_id),
+            verb="Archived",
+            noun="course(s)",
+        )
 
     def save_model(self, request, obj, form, change):
         fields = form.changed_data if change else form.cleaned_data

@@ -5,7 +5,7 @@ its service (same rules, same transaction, same emails as everywhere else),
 never through editing a field.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from apps.commerce import repositories
 from apps.commerce.models import (
@@ -22,26 +22,7 @@ from apps.commerce.models import (
 from apps.commerce.services import orders as order_services
 from apps.commerce.services import sponsors as sponsor_services
 from deltalabs.admin_base import DeltaModelAdmin
-from deltalabs.admin_tools import export_csv_action
-from deltalabs.errors import ApplicationError
-
-# An action runs one service call per row; keep a click bounded.
-ACTION_LIMIT = 200
-
-
-def _run_for_each(modeladmin, request, queryset, call, *, verb: str) -> None:
-    """Call ``call(obj)`` for each selected row and report successes and refusals."""
-    done, refused = 0, []
-    for obj in queryset[:ACTION_LIMIT]:
-        try:
-            call(obj)
-            done += 1
-        except ApplicationError as exc:
-            refused.append(f"{obj}: {exc.message} ({exc.code})")
-    if done:
-        modeladmin.message_user(request, f"{verb} {done} row(s).", messages.SUCCESS)
-    for line in refused[:20]:
-        modeladmin.message_user(request, line, messages.WARNING)
+from deltalabs.admin_tools import export_csv_action, run_bulk_action
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -131,12 +112,12 @@ class OrderAdmin(DeltaModelAdmin):
 
     @admin.action(description="Refund selected paid orders (cancels their enrollments)", permissions=["refund"])
     def refund_orders(self, request, queryset):
-        _run_for_each(
+        run_bulk_action(
             self,
             request,
             queryset,
-            lambda order: order_services.order_refund(
-                actor=request.user, order_id=order.pk, reason=f"Refunded in the admin by {request.user.email}"
+            lambda order_id: order_services.order_refund(
+                actor=request.user, order_id=order_id, reason=f"Refunded in the admin by {request.user.email}"
             ),
             verb="Refunded",
         )
@@ -191,21 +172,21 @@ class SponsorAdmin(DeltaModelAdmin):
 
     @admin.action(description="Approve selected applications (emails the contact)", permissions=["review"])
     def approve_sponsors(self, request, queryset):
-        _run_for_each(
+        run_bulk_action(
             self,
             request,
             queryset,
-            lambda sponsor: sponsor_services.sponsor_approve(actor=request.user, sponsor_id=sponsor.pk),
+            lambda sponsor_id: sponsor_services.sponsor_approve(actor=request.user, sponsor_id=sponsor_id),
             verb="Approved",
         )
 
     @admin.action(description="Reject selected applications (emails the contact)", permissions=["review"])
     def reject_sponsors(self, request, queryset):
-        _run_for_each(
+        run_bulk_action(
             self,
             request,
             queryset,
-            lambda sponsor: sponsor_services.sponsor_reject(actor=request.user, sponsor_id=sponsor.pk),
+            lambda sponsor_id: sponsor_services.sponsor_reject(actor=request.user, sponsor_id=sponsor_id),
             verb="Rejected",
         )
 
@@ -236,21 +217,25 @@ class SponsorshipAdmin(DeltaModelAdmin):
         description="Approve selected sponsorships (issues codes, emails the requester)", permissions=["review"]
     )
     def approve_sponsorships(self, request, queryset):
-        _run_for_each(
+        run_bulk_action(
             self,
             request,
             queryset,
-            lambda s: sponsor_services.sponsorship_approve(actor=request.user, sponsorship_id=s.pk),
+            lambda sponsorship_id: sponsor_services.sponsorship_approve(
+                actor=request.user, sponsorship_id=sponsorship_id
+            ),
             verb="Approved",
         )
 
     @admin.action(description="Reject selected sponsorships", permissions=["review"])
     def reject_sponsorships(self, request, queryset):
-        _run_for_each(
+        run_bulk_action(
             self,
             request,
             queryset,
-            lambda s: sponsor_services.sponsorship_reject(actor=request.user, sponsorship_id=s.pk),
+            lambda sponsorship_id: sponsor_services.sponsorship_reject(
+                actor=request.user, sponsorship_id=sponsorship_id
+            ),
             verb="Rejected",
         )
 

@@ -4,26 +4,12 @@ same counters as the API); rows are not edited by hand here."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from apps.engagement import services
 from apps.engagement.models import Answer, Question
 from deltalabs.admin_base import DeltaModelAdmin
-from deltalabs.admin_tools import export_csv_action
-from deltalabs.errors import ApplicationError
-
-
-def _apply(modeladmin, request, queryset, operation, done: str) -> None:
-    succeeded, failed = 0, 0
-    # Only ids: each service call loads and checks its own row.
-    for pk in queryset.values_list("pk", flat=True):
-        try:
-            operation(pk)
-            succeeded += 1
-        except ApplicationError as exc:
-            failed += 1
-            modeladmin.message_user(request, f"{pk}: {exc.message}", messages.WARNING)
-    modeladmin.message_user(request, f"{succeeded} {done}." + (f" {failed} skipped." if failed else ""))
+from deltalabs.admin_tools import export_csv_action, run_bulk_action
 
 
 class ReadOnlyContentMixin:
@@ -67,22 +53,35 @@ class QuestionAdmin(ReadOnlyContentMixin, DeltaModelAdmin):
 
     @admin.action(description="Hide selected questions", permissions=["change"])
     def hide_selected(self, request, queryset):
-        _apply(self, request, queryset, lambda pk: services.question_hide(actor=request.user, question_id=pk), "hidden")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda pk: services.question_hide(actor=request.user, question_id=pk),
+            verb="Hid",
+            noun="item(s)",
+        )
 
     @admin.action(description="Show selected questions again", permissions=["change"])
     def unhide_selected(self, request, queryset):
-        _apply(
+        run_bulk_action(
             self,
             request,
             queryset,
             lambda pk: services.question_hide(actor=request.user, question_id=pk, hidden=False),
-            "shown",
+            verb="Showed again",
+            noun="item(s)",
         )
 
     @admin.action(description="Delete selected questions (with their answers)", permissions=["delete"])
     def delete_through_service(self, request, queryset):
-        _apply(
-            self, request, queryset, lambda pk: services.question_delete(actor=request.user, question_id=pk), "deleted"
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda pk: services.question_delete(actor=request.user, question_id=pk),
+            verb="Deleted",
+            noun="item(s)",
         )
 
     def delete_model(self, request, obj):
@@ -114,21 +113,36 @@ class AnswerAdmin(ReadOnlyContentMixin, DeltaModelAdmin):
 
     @admin.action(description="Hide selected answers", permissions=["change"])
     def hide_selected(self, request, queryset):
-        _apply(self, request, queryset, lambda pk: services.answer_hide(actor=request.user, answer_id=pk), "hidden")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda pk: services.answer_hide(actor=request.user, answer_id=pk),
+            verb="Hid",
+            noun="item(s)",
+        )
 
     @admin.action(description="Show selected answers again", permissions=["change"])
     def unhide_selected(self, request, queryset):
-        _apply(
+        run_bulk_action(
             self,
             request,
             queryset,
             lambda pk: services.answer_hide(actor=request.user, answer_id=pk, hidden=False),
-            "shown",
+            verb="Showed again",
+            noun="item(s)",
         )
 
     @admin.action(description="Delete selected answers", permissions=["delete"])
     def delete_through_service(self, request, queryset):
-        _apply(self, request, queryset, lambda pk: services.answer_delete(actor=request.user, answer_id=pk), "deleted")
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda pk: services.answer_delete(actor=request.user, answer_id=pk),
+            verb="Deleted",
+            noun="item(s)",
+        )
 
     def delete_model(self, request, obj):
         services.answer_delete(actor=request.user, answer_id=obj.pk)

@@ -26,8 +26,7 @@ from apps.labs import services
 from apps.labs.models import Booking, Lab, LabClosure, LabOpeningHours
 from apps.labs.schedule import closing_minutes, minutes_of
 from deltalabs.admin_base import DeltaModelAdmin
-from deltalabs.admin_tools import export_csv_action
-from deltalabs.errors import ApplicationError
+from deltalabs.admin_tools import export_csv_action, run_bulk_action
 
 
 class OpeningHoursFormSet(BaseInlineFormSet):
@@ -221,14 +220,11 @@ class BookingAdmin(DeltaModelAdmin):
 
     @admin.action(description="Cancel selected bookings (frees the seats, emails the learners)", permissions=["cancel"])
     def cancel_bookings(self, request, queryset):
-        cancelled, refused = 0, []
-        for booking_id in queryset.values_list("pk", flat=True):
-            try:
-                services.booking_cancel(actor=request.user, booking_id=booking_id)
-                cancelled += 1
-            except ApplicationError as exc:
-                refused.append(exc.code)
-        self.message_user(request, f"{cancelled} booking(s) cancelled.", messages.SUCCESS)
-        if refused:
-            reasons = ", ".join(f"{refused.count(code)} {code}" for code in sorted(set(refused)))
-            self.message_user(request, f"{len(refused)} not cancelled: {reasons}.", messages.WARNING)
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda booking_id: services.booking_cancel(actor=request.user, booking_id=booking_id),
+            verb="Cancelled",
+            noun="booking(s)",
+        )

@@ -25,7 +25,7 @@ from apps.identity.models import User
 from apps.learning import repositories, services
 from apps.learning.models import Enrollment, LessonProgress
 from deltalabs.admin_base import DeltaModelAdmin
-from deltalabs.admin_tools import export_csv_action
+from deltalabs.admin_tools import export_csv_action, run_bulk_action
 from deltalabs.errors import ApplicationError
 
 
@@ -139,17 +139,14 @@ class EnrollmentAdmin(DeltaModelAdmin):
 
     @admin.action(description="Cancel selected enrollments (frees seats, promotes waitlists)", permissions=["cancel"])
     def cancel_enrollments(self, request, queryset):
-        done, errors = 0, []
-        for enrollment_id in queryset.values_list("pk", flat=True)[:500]:
-            try:
-                services.enrollment_cancel(actor=request.user, enrollment_id=enrollment_id)
-                done += 1
-            except ApplicationError as error:
-                errors.append(f"{enrollment_id}: {error.message}")
-        if done:
-            self.message_user(request, f"Cancelled {done} enrollment(s).", messages.SUCCESS)
-        for error in errors[:20]:
-            self.message_user(request, error, messages.WARNING)
+        run_bulk_action(
+            self,
+            request,
+            queryset,
+            lambda enrollment_id: services.enrollment_cancel(actor=request.user, enrollment_id=enrollment_id),
+            verb="Cancelled",
+            noun="enrollment(s)",
+        )
 
     def add_view(self, request, form_url="", extra_context=None):
         """ "Add enrollment" enrolls a learner through ``enrollment_create_by_staff``
