@@ -12,7 +12,20 @@ SIZE ?= small
 CELERY = DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} $(BIN)/celery -A config
 CELERY_CONCURRENCY ?=
 
-.PHONY: run test lint install migrate seed serve worker beat require-redis bench profile check clean mongo-migrations
+# make test-mongo: the emulator runs under its own interpreter (mongoeco needs Python 3.13+).
+# (a pyenv install first: pyenv's python3.13 shim refuses to run unless 3.13 is selected)
+MONGO_PYTHON ?= $(or $(lastword $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.13*/bin/python3.13)),python3.13)
+MONGO_VENV := .venv-mongo
+MONGO_STAMP := $(MONGO_VENV)/.installed
+# What `make test-mongo` runs: every app's service, API and admin tests, the
+# admin tests and the transaction fault tests. `MONGO_TESTS=tests` runs it all
+# (see the README for what the emulator cannot judge).
+MONGO_TESTS ?= $(sort $(wildcard tests/apps/*/test_services.py tests/apps/*/test_api.py tests/apps/*/test_*_api.py \
+	tests/apps/*/test_admin.py) tests/apps/commerce/test_checkout.py tests/apps/commerce/test_orders.py \
+	tests/apps/commerce/test_sponsors.py tests/admin tests/deltalabs/test_transactions.py tests/deltalabs/test_check_constraints.py)
+MONGO_WORKERS ?= 2
+
+.PHONY: run test test-mongo lint install install-mongo migrate seed serve worker beat require-redis bench profile check clean mongo-migrations
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +34,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(MONGO_STAMP): requirements-mongo.txt
+	test -x $(MONGO_VENV)/bin/python || $(MONGO_PYTHON) -m venv $(MONGO_VENV)
+	$(MONGO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MONGO_VENV)/bin/python -m pip install --quiet -r requirements-mongo.txt
+	touch $(MONGO_STAMP)
+
+install-mongo: $(MONGO_STAMP)
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -43,6 +64,11 @@ run: seed
 ## test: the whole suite (SQLite + Mongo compile gate; Redis when REDIS_URL is set)
 test: install
 	$(BIN)/pytest
+
+## test-mongo: the suite on MongoDB: one mongoeco wire emulator per test worker
+## on loopback (deltalabs/testing/mongo_engine.py); see the README for what it proves
+test-mongo: install install-mongo
+	MONGOECO_PYTHON=$(CURDIR)/$(MONGO_VENV)/bin/python $(BIN)/pytest -n $(MONGO_WORKERS) $(MONGO_TESTS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -84,4 +110,4 @@ profile: install
 	$(PY) bench/profile.py
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MONGO_VENV) var/*.sqlite3* .pytest_cache .ruff_cache

@@ -14,23 +14,38 @@ and an object's "History" page reads the trail.
 
 ``deltalabs.checks`` fails the system check for a registered admin that does
 not build on ``AuditedAdminMixin``.
+
+Staff writes also run in our transaction (the database rules in
+``docs/decisions.md``): Django's admin wraps its add/change saves, deletes and
+list-editable saves in ``django.db.transaction.atomic``, which holds nothing
+on MongoDB, and a service's ``deltalabs.db.atomic`` opened inside it would be
+a transaction inside Django's atomic block, which the project forbids. So
+``TransactionalAdminMixin`` opens ``deltalabs.db.atomic`` itself, as the
+outermost transaction, on both engines: the form, its inlines, the services
+they call (which join it) and the audit entries commit together, and
+on-commit hooks run after that commit. Reads stay outside any transaction, as
+in Django; admin actions are not wrapped (each service an action calls opens
+its own transaction and retries its own write conflicts).
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import csrf_protect_m
 from django.contrib.admin.utils import construct_change_message, unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, router
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 
 from deltalabs import audit
+from deltalabs.db import atomic
 
 HISTORY_PAGE_SIZE = 100
 MASK = "(hidden)"
 _SNAPSHOT = "_audit_snapshot"
+READ_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
 def target_label(model) -> str:
@@ -174,5 +189,41 @@ class AuditedAdminMixin:
         return TemplateResponse(request, "admin/audit_history.html", context)
 
 
-class DeltaModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class TransactionalAdminMixin:
+    def _write_transaction(self):
+        return atomic(router.db_for_write(self.model))
+
+    @csrf_protect_m
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method in READ_METHODS:
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        with self._write_transaction():
+            return self._changeform_view(request, object_id, form_url, extra_context)
+
+    @csrf_protect_m
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method in READ_METHODS:
+            return self._delete_view(request, object_id, extra_context)
+        with self._write_transaction():
+            return self._delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        # Django saves list-editable rows inside its own atomic block; ours
+        # goes around it. Actions (also POSTs) stay outside, as in Django.
+        if request.method == "POST" and self.list_editable and "_save" in request.POST:
+            with self._write_transaction():
+                return super().changelist_view(request, extra_context)
+        return super().changelist_view(request, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # auth's UserAdmin wraps its add view in Django's atomic block
+        # (django.contrib.auth.admin.UserAdmin.add_view); open ours instead.
+        if request.method not in READ_METHODS and hasattr(super(), "_add_view"):
+            request.sensitive_post_parameters = "__ALL__"  # as its @sensitive_post_parameters_m does
+            with self._write_transaction():
+                return super()._add_view(request, form_url, extra_context)
+        return super().add_view(request, form_url, extra_context)
+
+
+class DeltaModelAdmin(TransactionalAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """The ModelAdmin every project admin builds on."""

@@ -57,3 +57,30 @@ def check_admins_are_audited(app_configs=None, **kwargs):
     from django.contrib import admin
 
     return find_unaudited_admins(admin.site)
+
+
+@checks.register(checks.Tags.database)
+def check_constraints_have_mongo_validators(app_configs=None, databases=None, **kwargs):
+    """On MongoDB, every CheckConstraint must compile to a collection
+    validator (deltalabs.mongo_validators); this replaces models.W027."""
+    from django.db import connections
+
+    from deltalabs import mongo_validators
+
+    errors = []
+    for alias in databases or ():
+        if connections[alias].vendor != "mongodb":
+            continue
+        for model in mongo_validators.constrained_models():
+            try:
+                mongo_validators.validator_for(model, alias)
+            except Exception as exc:  # any compile error is the finding
+                errors.append(
+                    checks.Error(
+                        f"{model._meta.label}: a check constraint cannot become a MongoDB validator: {exc}",
+                        hint="Rewrite the condition with lookups the Mongo backend supports; see deltalabs.mongo_validators.",
+                        obj=model,
+                        id="deltalabs.E002",
+                    )
+                )
+    return errors

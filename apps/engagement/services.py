@@ -29,7 +29,7 @@ from apps.engagement.tasks import send_new_answer_email
 from apps.identity.services import require_user
 from apps.learning.services import CourseAccess, course_member_access, course_staff_may
 from deltalabs.audit import audit_record
-from deltalabs.db import atomic, on_commit
+from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
 
@@ -134,7 +134,10 @@ def answer_create(*, actor, course_id: UUID, question_id: UUID, body: str) -> An
     if question is None or (question.is_hidden and not access.teaches):
         raise ValidationFailed("No such question in this course.", {"question_id": ["Not a question of this course."]})
     is_instructor = _is_instructor(actor=actor, access=access)
-    with atomic():
+
+    # The question's counter is contended: retry write conflicts (MongoDB).
+    @transactional
+    def create() -> Answer:
         answer = repositories.answer_create(
             question=question, author_id=actor.pk, body=body, is_instructor=is_instructor
         )
@@ -142,6 +145,9 @@ def answer_create(*, actor, course_id: UUID, question_id: UUID, body: str) -> An
         if question.author_id != actor.pk:
             answer_id = str(answer.pk)
             on_commit(lambda: send_new_answer_email.delay(answer_id=answer_id))
+        return answer
+
+    answer = create()
     answer.author = actor
     return answer
 
@@ -157,8 +163,7 @@ def question_accept_answer(*, actor, course_id: UUID, question_id: UUID, answer_
     answer = repositories.answer_in_course(course_id=access.course.pk, answer_id=answer_id)
     if answer is None or answer.question_id != question.pk or answer.is_hidden:
         raise ValidationFailed("That answer does not belong to this question.", {"answer_id": ["Not an answer here."]})
-    with atomic():
-        repositories.question_set_accepted(question_id=question.pk, answer_id=answer.pk)
+    transactional(repositories.question_set_accepted)(question_id=question.pk, answer_id=answer.pk)
     question.accepted_answer_id = answer.pk
     return question
 
@@ -209,7 +214,9 @@ def question_hide(*, actor, question_id: UUID, hidden: bool = True, course_id: U
     question = _question_for_moderation(
         actor=actor, question_id=question_id, course_id=course_id, perm="engagement.change_question"
     )
-    with atomic():
+
+    @transactional  # moves a contended document: retried on write conflicts (MongoDB)
+    def write() -> None:
         repositories.question_set_hidden(question_id=question.pk, hidden=hidden, by_id=actor.pk)
         if question.is_hidden != hidden:
             audit_record(
@@ -218,6 +225,8 @@ def question_hide(*, actor, question_id: UUID, hidden: bool = True, course_id: U
                 target=question,
                 changes={"is_hidden": [question.is_hidden, hidden]},
             )
+
+    write()
     return repositories.question_get(question.pk)
 
 
@@ -233,7 +242,9 @@ def answer_hide(*, actor, answer_id: UUID, hidden: bool = True, course_id: UUID 
     answer = _answer_for_moderation(
         actor=actor, answer_id=answer_id, course_id=course_id, perm="engagement.change_answer"
     )
-    with atomic():
+
+    @transactional  # moves a contended document: retried on write conflicts (MongoDB)
+    def write() -> None:
         if _set_answer_hidden(answer=answer, hidden=hidden, by_id=actor.pk):
             audit_record(
                 actor=actor,
@@ -242,6 +253,8 @@ def answer_hide(*, actor, answer_id: UUID, hidden: bool = True, course_id: UUID 
                 changes={"is_hidden": [not hidden, hidden]},
                 target_repr=_answer_repr(answer),
             )
+
+    write()
     return repositories.answer_get(answer.pk)
 
 
@@ -260,9 +273,13 @@ def question_delete(*, actor, question_id: UUID, course_id: UUID | None = None) 
     question = _question_for_moderation(
         actor=actor, question_id=question_id, course_id=course_id, perm="engagement.delete_question"
     )
-    with atomic():
+
+    @transactional  # moves a contended document: retried on write conflicts (MongoDB)
+    def write() -> None:
         repositories.question_delete(question.pk)
         audit_record(actor=actor, action="delete", target=question, note=question.body[:500])
+
+    write()
 
 
 def answer_delete(*, actor, answer_id: UUID, course_id: UUID | None = None) -> None:
@@ -277,9 +294,13 @@ def answer_delete(*, actor, answer_id: UUID, course_id: UUID | None = None) -> N
     answer = _answer_for_moderation(
         actor=actor, answer_id=answer_id, course_id=course_id, perm="engagement.delete_answer"
     )
-    with atomic():
+
+    @transactional  # moves a contended document: retried on write conflicts (MongoDB)
+    def write() -> None:
         _set_answer_hidden(answer=answer, hidden=True, by_id=actor.pk)
         repositories.answer_delete(answer.pk)
         audit_record(
             actor=actor, action="delete", target=answer, note=answer.body[:500], target_repr=_answer_repr(answer)
         )
+
+    write()

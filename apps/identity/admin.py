@@ -13,7 +13,7 @@ from django.utils.html import format_html_join
 
 from apps.identity import services
 from apps.identity.models import RevokedToken, User
-from deltalabs.admin_base import AuditedAdminMixin, DeltaModelAdmin
+from deltalabs.admin_base import AuditedAdminMixin, DeltaModelAdmin, TransactionalAdminMixin
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -44,7 +44,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+class UserAdmin(TransactionalAdminMixin, AuditedAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ("email", "display_name", "is_staff", "is_active", "date_joined")
@@ -91,7 +91,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleAdmin(AuditedAdminMixin, DjangoGroupAdmin):
+class RoleAdmin(TransactionalAdminMixin, AuditedAdminMixin, DjangoGroupAdmin):
     """The staff roles and their permissions, read-only: roles are defined in
     code and synced by ``manage.py sync_roles``."""
 

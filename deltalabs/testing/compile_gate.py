@@ -4,9 +4,16 @@ While the suite runs on SQLite, every ORM query executed against the default
 database is also compiled by django-mongodb-backend's compiler on the
 ``mongo_gate`` connection (which never talks to a server). A query the Mongo
 backend cannot compile is recorded with the place it came from, and the pytest
-plugin fails the test that ran it. Queries on Django's contrib models are not
-gated: on MongoDB those run with the ObjectId app configs and their own
-migrations, so their SQLite shape (integer keys) says nothing.
+plugin fails the test that ran it, whether the query ran in the test itself or
+in a fixture (setup and teardown count too).
+
+Gated: the project's models and Django's contrib models (auth, sessions, the
+admin log, content types), whose queries the admin and auth run on every
+request. Queryset features that MongoDB rejects or silently ignores are
+findings too, although the Mongo compiler never sees them:
+``bulk_create(ignore_conflicts=True)`` / ``update_conflicts`` (the backend
+raises ``NotSupportedError``) and ``select_for_update()`` (no lock is taken).
+Queries compile for MongoDB 6.0, the oldest server the project supports.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from django.db import connections
 from django.db.models.sql import compiler as sql_compiler
 
 GATE_ALIAS = "mongo_gate"
-PROJECT_PACKAGES = ("apps.", "deltalabs.")
+GATED_PACKAGES = ("apps.", "deltalabs.", "django.contrib.")
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,8 @@ _installed = False
 def is_enabled() -> bool:
     from django.conf import settings
 
-    return GATE_ALIAS in settings.DATABASES
+    # Compiling for MongoDB only says something while the suite runs elsewhere.
+    return GATE_ALIAS in settings.DATABASES and "mongodb" not in settings.DATABASES["default"]["ENGINE"]
 
 
 def take_failures() -> list[GateFailure]:
@@ -56,11 +64,37 @@ def _is_gated(compiler) -> bool:
     if compiler.connection.vendor == "mongodb" or getattr(_state, "busy", False):
         return False
     model = compiler.query.model
-    return model is not None and model.__module__.startswith(PROJECT_PACKAGES)
+    return model is not None and model.__module__.startswith(GATED_PACKAGES)
+
+
+def check_queryset_features(query, mongo_connection) -> None:
+    """What the Mongo compiler never sees: options the queryset checks against
+    the connection it runs on (SQLite's, in this suite)."""
+    from django.db import NotSupportedError
+    from django.db.models.constants import OnConflict
+
+    features = mongo_connection.features
+    on_conflict = getattr(query, "on_conflict", None)
+    if on_conflict == OnConflict.IGNORE and not features.supports_ignore_conflicts and not _engine_adaptive():
+        raise NotSupportedError("bulk_create(ignore_conflicts=True) is not supported on MongoDB.")
+    if on_conflict == OnConflict.UPDATE and not features.supports_update_conflicts:
+        raise NotSupportedError("bulk_create(update_conflicts=True) is not supported on MongoDB.")
+    if getattr(query, "select_for_update", False) and not features.has_select_for_update:
+        raise NotSupportedError(
+            "select_for_update() takes no lock on MongoDB: guard the limit with a conditional update."
+        )
+
+
+def _engine_adaptive() -> bool:
+    """Django's many-to-many managers ask for ``ignore_conflicts`` only where
+    the engine supports it (``related_descriptors._add_items`` reads the
+    feature flag), so on MongoDB the same call inserts without it."""
+    return any(frame.filename.endswith("related_descriptors.py") for frame in traceback.extract_stack(limit=30))
 
 
 def compile_on_mongo(compiler, args, kwargs) -> None:
     """Run the Mongo backend's compiler for the query ``compiler`` is about to run."""
+    check_queryset_features(compiler.query, connections[GATE_ALIAS])
     query = compiler.query.clone()
     mongo_compiler = query.get_compiler(using=GATE_ALIAS, elide_empty=compiler.elide_empty)
     result = mongo_compiler.execute_sql(*args, **kwargs)

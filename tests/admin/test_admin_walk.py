@@ -26,6 +26,7 @@ from apps.identity import roles
 from deltalabs.models import AuditEntry
 from tests.factories.identity import RoleStaffFactory, StaffFactory
 from tests.factories.learning import bulk_enrollments
+from tests.support.emulator import LARGE_DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +66,7 @@ def _walk(staff) -> tuple[int, list[str]]:
     return walked, problems
 
 
+@pytest.mark.emulator_cannot_judge(LARGE_DATA)
 def test_every_admin_page_renders_within_budget_at_scale():
     # given the demo data, 20,000 enrollments and an audit trail
     call_command("seed", size="small", no_progress=True, stdout=io.StringIO())

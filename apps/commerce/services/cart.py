@@ -24,7 +24,7 @@ from apps.commerce.models import Cart, CartItem
 from apps.identity.services import require_user
 from apps.learning import repositories as learning_repositories
 from apps.learning import services as learning_services
-from deltalabs.db import atomic
+from deltalabs.db import transactional
 from deltalabs.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 
 # Stops a cart from hoarding the catalogue (and a checkout from growing unbounded).
@@ -96,9 +96,7 @@ def cart_add_item(*, actor, course_id: UUID) -> CartContents:
         raise Conflict(ErrorCode.ALREADY_ENROLLED, "You are already enrolled in this course.")
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            with atomic():
-                cart = repositories.cart_open_for_user(actor.pk) or repositories.cart_create(user_id=actor.pk)
-                _add(cart, course, now)
+            _open_cart_and_add(user_id=actor.pk, course=course, now=now)
             break
         except (IntegrityError, _CartClosed):
             # A concurrent request opened this user's cart, added the same
@@ -107,6 +105,12 @@ def cart_add_item(*, actor, course_id: UUID) -> CartContents:
             if attempt == _ATTEMPTS:
                 raise
     return cart_get(actor=actor)
+
+
+@transactional  # the cart document is contended: retry write conflicts (MongoDB)
+def _open_cart_and_add(*, user_id: UUID, course: Course, now) -> None:
+    cart = repositories.cart_open_for_user(user_id) or repositories.cart_create(user_id=user_id)
+    _add(cart, course, now)
 
 
 def _add(cart: Cart, course: Course, now) -> None:
@@ -136,17 +140,25 @@ def _add(cart: Cart, course: Course, now) -> None:
 def cart_remove_item(*, actor, course_id: UUID) -> None:
     """Take a course out of the caller's cart. 404 if it is not in it."""
     require_user(actor)
-    with atomic():
+
+    @transactional  # moves a contended document: retried on write conflicts (MongoDB)
+    def write() -> None:
         cart = repositories.cart_open_for_user(actor.pk)
         if cart is None or not repositories.cart_item_delete(cart_id=cart.pk, course_id=course_id):
             raise NotFound("This course is not in your cart.")
         repositories.cart_release_slot(cart_id=cart.pk, now=timezone.now())
 
+    write()
+
 
 def cart_clear(*, actor) -> None:
     """Empty the caller's cart (keeping it open). Idempotent."""
     require_user(actor)
-    with atomic():
+
+    @transactional  # moves a contended document: retried on write conflicts (MongoDB)
+    def write() -> None:
         cart = repositories.cart_open_for_user(actor.pk)
         if cart is not None:
             repositories.cart_clear(cart_id=cart.pk, now=timezone.now())
+
+    write()

@@ -62,8 +62,9 @@ class DatabaseWrapper(MongoDatabaseWrapper):
         return GateCollection(name)
 
     def get_database_version(self):
-        # Compile for the oldest server the project supports.
-        return (7, 0)
+        # Compile for the oldest server the project supports (the backend's
+        # minimum too): MongoDB 6.0.
+        return (6, 0)
 
     def ensure_connection(self):
         # Never connect: the gate only compiles.

@@ -16,6 +16,7 @@ from apps.learning.models import Enrollment
 from tests.conftest import client_for
 from tests.factories.assessment import AssessmentFactory
 from tests.factories.courses import CourseFactory, CourseInstructorFactory
+from tests.support.emulator import LARGE_DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +129,7 @@ def test_staff_pay_the_same_fixed_cost():
     assert first == second
 
 
+@pytest.mark.emulator_cannot_judge(LARGE_DATA)
 @pytest.mark.slow
 def test_ten_thousand_learners_page_through_each_exactly_once():
     # given: 10,000 learners with 15,000 submissions on one course

@@ -25,6 +25,7 @@ from tests.conftest import client_for
 from tests.factories.commerce import OrderFactory, PaidCourseFactory
 from tests.factories.identity import UserFactory
 from tests.factories.learning import EnrollmentFactory
+from tests.support.emulator import THREAD_RACE
 
 
 def seats(*courses) -> list[int]:
@@ -345,6 +346,7 @@ def _run_in_threads(count, target):
     return results
 
 
+@pytest.mark.emulator_cannot_judge(THREAD_RACE)
 @pytest.mark.django_db(transaction=True)
 class TestConcurrency:
     def test_ten_identical_requests_make_one_order_and_one_charge(self):

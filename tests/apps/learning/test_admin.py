@@ -11,6 +11,7 @@ from apps.learning.models import Enrollment
 from tests.factories.catalog import CategoryFactory, CourseFactory, LessonFactory, SectionFactory
 from tests.factories.identity import UserFactory
 from tests.factories.learning import EnrollmentFactory, LessonProgressFactory, bulk_enrollments
+from tests.support.emulator import LARGE_DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,7 @@ def admin_client(staff_user) -> Client:
     return client
 
 
+@pytest.mark.emulator_cannot_judge(LARGE_DATA)
 def test_changelists_render_with_20000_enrollments_in_a_fixed_budget(admin_client, django_assert_num_queries):
     # given 20,000 enrollments (4,000 learners x 5 courses)
     courses = [CourseFactory(category=CategoryFactory(), title=f"Robotics {n}") for n in range(5)]
