@@ -25,7 +25,7 @@ MONGO_TESTS ?= $(sort $(wildcard tests/apps/*/test_services.py tests/apps/*/test
 	tests/apps/commerce/test_sponsors.py tests/admin tests/deltalabs/test_transactions.py tests/deltalabs/test_check_constraints.py)
 MONGO_WORKERS ?= 2
 
-.PHONY: run test test-mongo lint install install-mongo migrate seed serve worker beat require-redis bench profile check clean mongo-migrations
+.PHONY: run test test-mongo lint install install-mongo migrate seed serve worker beat require-redis bench profile check clean mongo-migrations screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -108,6 +108,11 @@ profile: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
 	$(PY) bench/profile.py
+
+## screenshots: the staff cockpit at 1366 x 768 on fresh demo data (docs/screenshots/*.png, linked from the README)
+screenshots: install
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(PY) docs/screenshots/take.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(MONGO_VENV) var/*.sqlite3* .pytest_cache .ruff_cache

@@ -39,6 +39,10 @@ KNOWN_ACTIONS = (
 )
 
 
+def _shown(value) -> str:
+    return "—" if value is None else str(value)
+
+
 class ActionFilter(admin.SimpleListFilter):
     title = "action"
     parameter_name = "action"
@@ -60,6 +64,8 @@ class TargetTypeFilter(admin.SimpleListFilter):
         models = sorted(model_admin.admin_site._registry, key=lambda model: str(model._meta.verbose_name))
         labels = {}
         for model in models:
+            if model is AuditEntry:
+                continue
             concrete = model._meta.concrete_model._meta
             labels.setdefault(concrete.label_lower, str(concrete.verbose_name).capitalize())
         return list(labels.items())
@@ -118,7 +124,9 @@ class AuditEntryAdmin(DeltaModelAdmin):
 
     @admin.display(description="changes")
     def changes_short(self, entry: AuditEntry) -> str:
-        parts = [f"{field}: {values[0]} → {values[1]}" for field, values in (entry.changes or {}).items()]
+        parts = [
+            f"{field}: {_shown(values[0])} → {_shown(values[1])}" for field, values in (entry.changes or {}).items()
+        ]
         if entry.note:
             parts.append(entry.note)
         text = "; ".join(parts)
@@ -127,7 +135,7 @@ class AuditEntryAdmin(DeltaModelAdmin):
     @admin.display(description="what changed")
     def changes_full(self, entry: AuditEntry):
         rows = format_html("").join(
-            format_html("<li><b>{}</b>: {} → {}</li>", field, values[0], values[1])
+            format_html("<li><b>{}</b>: {} → {}</li>", field, _shown(values[0]), _shown(values[1]))
             for field, values in (entry.changes or {}).items()
         )
         return format_html("<ul>{}</ul>", rows) if rows else "-"

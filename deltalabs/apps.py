@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class DeltalabsConfig(AppConfig):
     name = "deltalabs"
-    verbose_name = "Delta Labs core"
+    verbose_name = "Audit"
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

@@ -1,4 +1,8 @@
-"""Server-rendered SVG charts for the staff dashboard: no JavaScript, no CDN."""
+"""Server-rendered SVG charts for the staff dashboard: no JavaScript, no CDN.
+
+Bars are scaled to the largest value, except percentages, which are drawn on
+their own 0-100 scale (4 % is a short bar even when it is the largest value).
+"""
 
 from __future__ import annotations
 
@@ -18,11 +22,23 @@ def _fmt(value: float, unit: str) -> str:
     return f"{text}{unit}" if unit == "%" else (f"{unit} {text}".strip())
 
 
+def _scale(series: list[tuple[str, float]], unit: str) -> float:
+    """The value a full-length bar stands for."""
+    if unit == "%":
+        return 100.0
+    return max(float(v) for _, v in series) or 1.0
+
+
+def _share(value, scale: float) -> float:
+    """A bar's length as a share of the full length, 0..1 (an overfull percentage stays full)."""
+    return min(max(float(value) / scale, 0.0), 1.0)
+
+
 def bars(series: list[tuple[str, float]], *, unit: str = "") -> str:
     """Vertical bars for a time series (e.g. per week)."""
     if not series:
         return '<p class="dash-empty">No data yet.</p>'
-    peak = max(float(v) for _, v in series) or 1.0
+    scale = _scale(series, unit)
     slot = WIDTH / len(series)
     bar_width = max(4.0, slot * 0.7)
     parts = [
@@ -30,7 +46,7 @@ def bars(series: list[tuple[str, float]], *, unit: str = "") -> str:
         f'xmlns="http://www.w3.org/2000/svg">'
     ]
     for index, (label, value) in enumerate(series):
-        height = BAR_AREA_HEIGHT * float(value) / peak
+        height = BAR_AREA_HEIGHT * _share(value, scale)
         x = index * slot + (slot - bar_width) / 2
         y = BAR_AREA_HEIGHT - height + 14
         parts.append(
@@ -53,14 +69,14 @@ def rows(series: list[tuple[str, float]], *, unit: str = "") -> str:
     """Horizontal bars for a ranking (top courses, utilisation per lab)."""
     if not series:
         return '<p class="dash-empty">No data yet.</p>'
-    peak = max(float(v) for _, v in series) or 1.0
+    scale = _scale(series, unit)
     label_width = 200
     bar_space = WIDTH - label_width - 70
     height = ROW_HEIGHT * len(series) + 6
     parts = [f'<svg class="dash-chart" viewBox="0 0 {WIDTH} {height}" role="img" xmlns="http://www.w3.org/2000/svg">']
     for index, (label, value) in enumerate(series):
         y = index * ROW_HEIGHT + 4
-        length = bar_space * float(value) / peak
+        length = bar_space * _share(value, scale)
         short = label if len(label) <= 30 else label[:29] + "…"
         parts.append(f'<text x="0" y="{y + 14}" class="dash-label">{escape(short)}</text>')
         parts.append(

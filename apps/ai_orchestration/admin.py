@@ -68,7 +68,8 @@ class ToolCallInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(ReadOnlyAdminMixin, DeltaModelAdmin):
-    list_display = ("title", "user", "provider", "turn_count", "tool_call_count", "created_at", "updated_at")
+    list_display = ("conversation", "user", "provider", "turn_count", "tool_call_count", "created_at", "updated_at")
+    list_display_links = ("conversation",)
     list_filter = ("provider",)
     search_fields = ("user__email", "title")
     raw_id_fields = ("user",)
@@ -83,6 +84,10 @@ class ConversationAdmin(ReadOnlyAdminMixin, DeltaModelAdmin):
             ["id", "user__email", "title", "provider", "turn_count", "tool_call_count", "created_at", "updated_at"]
         )
     ]
+
+    @admin.display(description="conversation", ordering="title")
+    def conversation(self, conversation: Conversation) -> str:
+        return conversation.title or "(untitled)"
 
 
 class ToolNameFilter(admin.SimpleListFilter):

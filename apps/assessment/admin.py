@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.html import format_html
 
 from apps.assessment import repositories, services
 from apps.assessment.models import Assessment, AssessmentItem, Submission, SubmissionToGrade
@@ -132,17 +133,9 @@ SUBMISSION_CSV = [
 @admin.register(Submission)
 class SubmissionAdmin(DeltaModelAdmin):
     form = GradeForm
-    list_display = (
-        "assessment",
-        "course",
-        "user",
-        "status",
-        "auto_score",
-        "score",
-        "is_late",
-        "submitted_at",
-        "graded_by",
-    )
+    # Who graded is on the submission's page.
+    list_display = ("submission", "course", "status", "score", "auto_score", "is_late", "submitted_at")
+    list_display_links = ("submission",)
     list_filter = ("status", "is_late", CourseFilter)
     list_select_related = ("assessment", "course", "user", "graded_by")
     search_fields = ("user__email", "assessment__title", "course__slug")
@@ -167,6 +160,10 @@ class SubmissionAdmin(DeltaModelAdmin):
 
     # Grades and resets go through the services, which audit them.
     changes_audited_by_services = True
+
+    @admin.display(description="learner / assessment")
+    def submission(self, submission: Submission):
+        return format_html('{}<div class="quiet">{}</div>', submission.user.email, submission.assessment.title)
 
     def has_add_permission(self, request) -> bool:
         return False  # learners hand work in through the API
@@ -217,7 +214,7 @@ class SubmissionAdmin(DeltaModelAdmin):
 class GradingQueueAdmin(SubmissionAdmin):
     """Ungraded submissions, oldest first; open one, enter score and feedback."""
 
-    list_display = ("submitted_at", "assessment", "course", "user", "auto_score", "is_late")
+    list_display = ("submission", "course", "auto_score", "is_late", "submitted_at")
     list_filter = ("is_late", CourseFilter)
     ordering = ("submitted_at",)
 

@@ -97,18 +97,7 @@ class ResourceInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(DeltaModelAdmin):
-    list_display = (
-        "title",
-        "status",
-        "level",
-        "category",
-        "price",
-        "currency",
-        "capacity",
-        "seats_taken",
-        "waitlist_length",
-        "published_at",
-    )
+    list_display = ("title", "status", "seats", "waitlist", "price_shown", "category", "level", "published_at")
     list_filter = ("status", "level", "category")
     search_fields = ("title", "slug")
     list_select_related = ("category",)
@@ -150,6 +139,18 @@ class CourseAdmin(DeltaModelAdmin):
 
     def has_publish_permission(self, request) -> bool:
         return request.user.has_perm("catalog.publish_course")
+
+    @admin.display(description="seats", ordering="seats_taken")
+    def seats(self, course: Course) -> str:
+        return f"{course.seats_taken} / {course.capacity if course.capacity is not None else '∞'}"
+
+    @admin.display(description="waitlist", ordering="waitlist_length")
+    def waitlist(self, course: Course) -> int:
+        return course.waitlist_length
+
+    @admin.display(description="price", ordering="price")
+    def price_shown(self, course: Course) -> str:
+        return f"{course.price} {course.currency}" if course.price else "free"
 
     @admin.action(description="Publish selected courses", permissions=["publish"])
     def publish_courses(self, request, queryset):

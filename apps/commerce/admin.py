@@ -50,7 +50,7 @@ class PaymentInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(DeltaModelAdmin):
-    list_display = ("number", "user", "status", "total", "currency", "created_at", "paid_at")
+    list_display = ("number", "buyer", "status", "total_shown", "created_at", "paid_at")
     list_filter = ("status", "created_at")
     list_select_related = ("user",)
     search_fields = ("=number", "user__email")  # see get_search_results
@@ -100,6 +100,14 @@ class OrderAdmin(DeltaModelAdmin):
         if not search_term.strip():
             return queryset, False
         return repositories.order_search(queryset, search_term), False
+
+    @admin.display(description="buyer", ordering="user__email")
+    def buyer(self, order: Order) -> str:
+        return order.user.email
+
+    @admin.display(description="total", ordering="total")
+    def total_shown(self, order: Order) -> str:
+        return f"{order.total} {order.currency}"
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -193,7 +201,7 @@ class SponsorAdmin(DeltaModelAdmin):
 
 @admin.register(Sponsorship)
 class SponsorshipAdmin(DeltaModelAdmin):
-    list_display = ("sponsor", "course", "status", "seats_used", "seats_total", "code", "created_at")
+    list_display = ("sponsor", "course", "status", "seats", "code", "created_at")
     list_filter = ("status",)
     list_select_related = ("sponsor", "course")
     search_fields = ("=code", "sponsor__name", "course__title")
@@ -212,6 +220,10 @@ class SponsorshipAdmin(DeltaModelAdmin):
 
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("commerce.review_sponsorship")
+
+    @admin.display(description="seats used", ordering="seats_used")
+    def seats(self, sponsorship: Sponsorship) -> str:
+        return f"{sponsorship.seats_used} / {sponsorship.seats_total}"
 
     @admin.action(
         description="Approve selected sponsorships (issues codes, emails the requester)", permissions=["review"]
@@ -242,13 +254,21 @@ class SponsorshipAdmin(DeltaModelAdmin):
 
 @admin.register(SponsorshipRedemption)
 class SponsorshipRedemptionAdmin(DeltaModelAdmin):
-    list_display = ("sponsorship", "user", "enrollment", "order", "created_at")
-    list_select_related = ("sponsorship", "user")
+    list_display = ("user", "sponsor", "course", "order", "created_at")
+    list_select_related = ("sponsorship__sponsor", "sponsorship__course", "user", "order")
     search_fields = ("user__email", "=sponsorship__code")
     raw_id_fields = ("sponsorship", "user", "enrollment", "order")
     show_full_result_count = False
     readonly_fields = ("sponsorship", "user", "enrollment", "order", "created_at")
     actions = (export_csv_action(["sponsorship__code", "sponsorship__sponsor__name", "user__email", "created_at"]),)
+
+    @admin.display(description="sponsor", ordering="sponsorship__sponsor__name")
+    def sponsor(self, redemption: SponsorshipRedemption) -> str:
+        return redemption.sponsorship.sponsor.name
+
+    @admin.display(description="course")
+    def course(self, redemption: SponsorshipRedemption) -> str:
+        return redemption.sponsorship.course.title
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -12,8 +12,9 @@ REVENUE_CURRENCY = "USD"
 
 
 def revenue_last_7_days(now: datetime) -> str:
+    # The currency is in the label; the figure stays short enough for one line.
     [total] = repositories.revenue_per_period([now - timedelta(days=7)], now, currency=REVENUE_CURRENCY)
-    return f"{REVENUE_CURRENCY} {total:,.2f}"
+    return f"{total:,.2f}"
 
 
 def revenue_per_week(now: datetime) -> list[tuple[str, float]]:
@@ -22,8 +23,12 @@ def revenue_per_week(now: datetime) -> list[tuple[str, float]]:
     return [(start.strftime("%d %b"), float(total)) for start, total in zip(starts, totals, strict=True)]
 
 
-def pending_sponsorships(now: datetime) -> str:
-    return f"{repositories.sponsorships_pending_count()} (+{repositories.sponsors_pending_count()} sponsors)"
+def pending_sponsorships(now: datetime) -> int:
+    return repositories.sponsorships_pending_count()
+
+
+def pending_sponsors(now: datetime) -> int:
+    return repositories.sponsors_pending_count()
 
 
 def register() -> None:
@@ -31,4 +36,5 @@ def register() -> None:
         "revenue_week", f"Revenue, last 7 days ({REVENUE_CURRENCY})", revenue_last_7_days, order=30
     )
     dashboard.register_number("pending_sponsorships", "Sponsorships awaiting approval", pending_sponsorships, order=40)
+    dashboard.register_number("pending_sponsors", "Sponsor applications to review", pending_sponsors, order=41)
     dashboard.register_chart("revenue_per_week", "Revenue per week (USD)", revenue_per_week, order=20)

@@ -75,7 +75,9 @@ class UserAdmin(TransactionalAdminMixin, AuditedAdminMixin, DjangoUserAdmin):
 
 @admin.register(RevokedToken)
 class RevokedTokenAdmin(DeltaModelAdmin):
-    list_display = ("jti", "user", "revoked_at", "expires_at")
+    list_display = ("user", "revoked_at", "expires_at", "jti")
+    list_display_links = ("user",)
+    list_select_related = ("user",)
     raw_id_fields = ("user",)
     search_fields = ("jti", "user__email")
     show_full_result_count = False

@@ -72,7 +72,7 @@ class LabClosureInline(admin.TabularInline):
 
 @admin.register(Lab)
 class LabAdmin(DeltaModelAdmin):
-    list_display = ("name", "kind", "location", "timezone", "slot_minutes", "capacity", "is_active", "day_view")
+    list_display = ("name", "day_view", "kind", "is_active", "capacity", "slot_minutes", "location", "timezone")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "slug", "location")
     prepopulated_fields = {"slug": ("name",)}
@@ -191,7 +191,9 @@ class BookingAdmin(DeltaModelAdmin):
     """Read-only: bookings are made by learners (API, assistant) and cancelled
     through the service; deleting one would desynchronise the slot counter."""
 
-    list_display = ("start", "end", "lab", "user", "status", "cancel_reason", "reminder_sent_at", "created_at")
+    # Lab and start first (the link); the end follows from the lab's slot length.
+    list_display = ("slot", "learner", "status", "cancel_reason", "reminder_sent_at", "created_at")
+    list_display_links = ("slot",)
     list_filter = ("status", "lab")
     list_select_related = ("lab", "user")
     date_hierarchy = "start"
@@ -205,6 +207,14 @@ class BookingAdmin(DeltaModelAdmin):
             ["id", "lab__name", "user__email", "start", "end", "status", "cancel_reason", "created_at", "cancelled_at"]
         ),
     ]
+
+    @admin.display(description="lab / start (UTC)", ordering="start")
+    def slot(self, booking: Booking):
+        return format_html('{}<div class="quiet">{}</div>', booking.lab.name, f"{booking.start:%Y-%m-%d %H:%M}")
+
+    @admin.display(description="learner", ordering="user__email")
+    def learner(self, booking: Booking) -> str:
+        return booking.user.email
 
     def has_add_permission(self, request) -> bool:
         return False

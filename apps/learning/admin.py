@@ -19,6 +19,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from apps.catalog.models import Course
 from apps.identity.models import User
@@ -64,16 +65,10 @@ class StaffEnrollForm(forms.Form):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(DeltaModelAdmin):
-    list_display = (
-        "id",
-        "learner_email",
-        "course_title",
-        "status",
-        "source",
-        "waitlist_position",
-        "enrolled_at",
-        "completed_at",
-    )
+    # Learner and course first (the link), then what staff act on; the id and
+    # the cancellation details are on the enrollment's page.
+    list_display = ("enrollment", "status", "waitlist", "source", "enrolled_at", "completed_at")
+    list_display_links = ("enrollment",)
     list_filter = ("status", "source", ("enrolled_at", admin.DateFieldListFilter))
     search_fields = ("user__email", "course__title")  # see get_search_results
     search_help_text = "Start of the learner's email, or part of the course title."
@@ -115,13 +110,13 @@ class EnrollmentAdmin(DeltaModelAdmin):
         ),
     )
 
-    @admin.display(description="learner", ordering="user__email")
-    def learner_email(self, enrollment: Enrollment) -> str:
-        return enrollment.user.email
+    @admin.display(description="learner / course")
+    def enrollment(self, enrollment: Enrollment):
+        return format_html('{}<div class="quiet">{}</div>', enrollment.user.email, enrollment.course.title)
 
-    @admin.display(description="course")
-    def course_title(self, enrollment: Enrollment) -> str:
-        return enrollment.course.title
+    @admin.display(description="waitlist #", ordering="waitlist_position")
+    def waitlist(self, enrollment: Enrollment):
+        return enrollment.waitlist_position
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

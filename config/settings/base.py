@@ -36,6 +36,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Compact ISO-like dates in the admin (config/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Database (docs/architecture.md, Database portability) --------------------
 DATABASE_URL = env_str("DATABASE_URL")

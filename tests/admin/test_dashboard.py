@@ -1,8 +1,11 @@
 """The staff dashboard on the admin index (docs/architecture.md, The staff admin)."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from deltalabs import charts, dashboard
 from tests.factories.identity import StaffFactory, UserFactory
@@ -55,6 +58,33 @@ def test_a_broken_figure_does_not_break_the_page(staff_browser, monkeypatch):
     assert response.status_code == 200 and "n/a" in response.content.decode()
 
 
+def _bar_lengths(svg: str) -> list[float]:
+    return [float(width) for width in re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"', svg)]
+
+
+def test_percentages_are_drawn_on_a_0_to_100_scale():
+    # 4.3 % is a short bar even when it is the largest value; 100 % is the full length.
+    small = _bar_lengths(charts.rows([("Robotics Lab", 4.3), ("Chemistry Lab", 2.1)], unit="%"))
+    full = _bar_lengths(charts.rows([("Robotics Lab", 100)], unit="%"))
+    assert full[0] > 0 and small[0] == pytest.approx(full[0] * 0.043, abs=0.2)
+    assert small[1] == pytest.approx(full[0] * 0.021, abs=0.2)
+    # other units keep scaling to the largest value
+    counts = _bar_lengths(charts.rows([("A", 4), ("B", 2)]))
+    assert counts[0] == pytest.approx(full[0]) and counts[1] == pytest.approx(full[0] / 2)
+
+
+def test_headline_numbers_are_short_and_say_the_currency_once():
+    from apps.commerce import dashboard as commerce_dashboard
+
+    now = timezone.now()
+    revenue = commerce_dashboard.revenue_last_7_days(now)
+    assert "USD" not in revenue and revenue.replace(",", "").replace(".", "").isdigit()
+    assert isinstance(commerce_dashboard.pending_sponsorships(now), int)
+    assert isinstance(commerce_dashboard.pending_sponsors(now), int)
+    labels = {number.key: number.label for number in dashboard._numbers.values()}
+    assert "(USD)" in labels["revenue_week"]
+
+
 def test_svg_charts_escape_labels():
     svg = charts.bars([("<script>", 3), ("ok", 1)])
     assert "<script>" not in svg and "&lt;script&gt;" in svg
@@ -66,6 +96,7 @@ EXPECTED_NUMBERS = {
     "enrollments",
     "revenue_week",
     "pending_sponsorships",
+    "pending_sponsors",
     "ungraded_submissions",
     "bookings_tomorrow",
     "new_users_week",
