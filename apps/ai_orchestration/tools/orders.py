@@ -73,18 +73,12 @@ def checkout_quote(*, actor) -> dict:
     view = rendered(CartOutput, cart)
     return {
         **view,
+        "cart_version": cart.version,
         "total": view["subtotal"],
         "payment_method": SANDBOX_CARD,
         "expires_at": (timezone.now() + CONFIRM_WITHIN).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "expires_in_minutes": int(CONFIRM_WITHIN.total_seconds() // 60),
     }
-
-
-def _same_cart(quote: dict, cart: dict) -> bool:
-    def lines(view: dict) -> list[tuple]:
-        return sorted((row["course"]["id"], row["price"], row["currency"]) for row in view["items"])
-
-    return lines(quote) == lines(cart) and quote["subtotal"] == cart["subtotal"]
 
 
 def checkout_confirm(*, actor, quote: dict, quote_call_id: UUID):
@@ -93,8 +87,9 @@ def checkout_confirm(*, actor, quote: dict, quote_call_id: UUID):
     Side effects: those of ``order_checkout`` (seats, enrollments, one charge,
     receipt), with the Idempotency-Key ``assistant-checkout-<quote call id>``:
     a second run for the same quote answers the first order. 409
-    ``confirmation_expired``, ``cart_changed`` (the cart is not the one
-    shown), and every error of ``POST /v1/orders``.
+    ``confirmation_expired``, ``cart_changed`` (the cart was edited since it
+    was shown, up to the moment it is closed), and every error of
+    ``POST /v1/orders``.
     """
     key = f"assistant-checkout-{quote_call_id}"
     if commerce_repositories.order_by_idempotency_key(user_id=actor.pk, key=key) is not None:
@@ -105,11 +100,11 @@ def checkout_confirm(*, actor, quote: dict, quote_call_id: UUID):
         raise Conflict(
             AIErrorCode.CONFIRMATION_EXPIRED, "That checkout was not confirmed in time; nothing was charged."
         )
-    if not _same_cart(quote, rendered(CartOutput, cart_services.cart_get(actor=actor))):
-        raise Conflict(
-            CommerceErrorCode.CART_CHANGED, "Your cart changed since you were shown it; nothing was charged."
-        )
-    return checkout_services.order_checkout(actor=actor, idempotency_key=key, payment=assistant_card())
+    # The quoted version, not a second look at the cart: checkout closes the
+    # cart at that version, so an edit at any moment before is 409 cart_changed.
+    return checkout_services.order_checkout(
+        actor=actor, idempotency_key=key, payment=assistant_card(), cart_version=quote.get("cart_version", -1)
+    )
 
 
 def confirm_checkout(*, actor, quote_call_id: UUID):

@@ -40,22 +40,26 @@ class _CartClosed(Exception):
 class CartContents:
     """The caller's open cart as it stands: its items (with their courses
     loaded), the subtotal of their price snapshots and the cart's currency
-    (``None`` while empty). Rendered by ``apps.commerce.outputs.CartOutput``."""
+    (``None`` while empty); ``version``, the cart row's edit counter (``None``
+    without a cart), names exactly these contents for a later checkout.
+    Rendered by ``apps.commerce.outputs.CartOutput``."""
 
     items: list[CartItem]
     subtotal: Decimal
     currency: str | None
+    version: int | None = None
 
     @property
     def item_count(self) -> int:
         return len(self.items)
 
 
-def _contents(items: list[CartItem]) -> CartContents:
+def _contents(items: list[CartItem], version: int | None = None) -> CartContents:
     return CartContents(
         items=items,
         subtotal=sum((item.price for item in items), Decimal("0.00")),
         currency=items[0].currency if items else None,
+        version=version,
     )
 
 
@@ -63,7 +67,9 @@ def cart_get(*, actor) -> CartContents:
     """The caller's open cart (empty contents if there is none). No side effects."""
     require_user(actor)
     cart = repositories.cart_open_for_user(actor.pk)
-    return _contents(repositories.cart_items(cart.pk) if cart else [])
+    if cart is None:
+        return _contents([])
+    return _contents(repositories.cart_items(cart.pk), version=cart.version)
 
 
 def _sellable_course(course_id: UUID) -> Course:

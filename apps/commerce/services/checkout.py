@@ -115,7 +115,12 @@ def provider_idempotency_key(*, user_id: UUID, idempotency_key: str) -> str:
 
 
 def order_checkout(
-    *, actor, idempotency_key: str, payment: CardPayment | None, sponsorship_code: str | None = None
+    *,
+    actor,
+    idempotency_key: str,
+    payment: CardPayment | None,
+    sponsorship_code: str | None = None,
+    cart_version: int | None = None,
 ) -> Order:
     """Buy everything in the caller's cart; returns the paid order.
 
@@ -135,6 +140,9 @@ def order_checkout(
     reconciliation job settles it), without when nothing was charged and
     nothing kept.
 
+    ``cart_version``: buy the cart only as it was at that version (what a
+    confirmation showed the buyer); any edit since is 409 ``cart_changed``.
+
     The same ``idempotency_key`` always means the same order: a retry answers
     with it, and resumes it while it is still pending. Call it outside any
     transaction: it opens its own, and the charge must happen between them.
@@ -144,7 +152,13 @@ def order_checkout(
     provider_key = provider_idempotency_key(user_id=actor.pk, idempotency_key=idempotency_key)
     order = repositories.order_by_idempotency_key(user_id=actor.pk, key=idempotency_key)
     if order is None:
-        order = _place_order(actor=actor, idempotency_key=idempotency_key, payment=payment, code=sponsorship_code)
+        order = _place_order(
+            actor=actor,
+            idempotency_key=idempotency_key,
+            payment=payment,
+            code=sponsorship_code,
+            cart_version=cart_version,
+        )
     if order.status == Order.Status.PENDING:
         if payment is None:
             raise ValidationFailed("This order needs a payment.", {"payment": ["This field is required."]})
@@ -182,12 +196,14 @@ def _outcome(order: Order | None) -> Order:
 # --- Phase 1: place the order ------------------------------------------------------
 
 
-def _place_order(*, actor, idempotency_key: str, payment: CardPayment | None, code: str | None) -> Order:
+def _place_order(
+    *, actor, idempotency_key: str, payment: CardPayment | None, code: str | None, cart_version: int | None
+) -> Order:
     """The order of this key: placed now, or found if a concurrent request with
     the same key placed it first."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            plan = _plan(actor=actor, sponsorship_code=code)
+            plan = _plan(actor=actor, sponsorship_code=code, cart_version=cart_version)
             if plan.total > 0 and payment is None:
                 raise ValidationFailed("This order needs a payment.", {"payment": ["This field is required."]})
             return _place(actor=actor, plan=plan, idempotency_key=idempotency_key)
@@ -213,11 +229,17 @@ def _place_order(*, actor, idempotency_key: str, payment: CardPayment | None, co
     raise AssertionError("unreachable")
 
 
-def _plan(*, actor, sponsorship_code: str | None) -> _Plan:
+def _plan(*, actor, sponsorship_code: str | None, cart_version: int | None = None) -> _Plan:
     cart = repositories.cart_open_for_user(actor.pk)
     items = repositories.cart_items(cart.pk) if cart else []
     if not items:
         raise Conflict(CommerceErrorCode.CART_EMPTY, "Your cart is empty.")
+    if cart_version is not None and cart.version != cart_version:
+        # Phase 1 closes the cart at the version priced here, so this check and
+        # that compare-and-set together mean "exactly the cart that was shown".
+        raise Conflict(
+            CommerceErrorCode.CART_CHANGED, "Your cart changed since you were shown it; nothing was charged."
+        )
     now = timezone.now()
     for item in items:
         details = {"course_id": str(item.course_id)}

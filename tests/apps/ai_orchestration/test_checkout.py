@@ -16,6 +16,7 @@ from apps.ai_orchestration.models import ToolCall
 from apps.ai_orchestration.tools import orders as order_tools
 from apps.commerce.models import Order, SandboxCharge
 from apps.commerce.services import cart as cart_services
+from apps.commerce.services import checkout as checkout_services
 from apps.learning.models import Enrollment
 from tests.apps.ai_orchestration.scripted import ScriptedProvider, use_provider
 from tests.conftest import client_for
@@ -174,6 +175,25 @@ def test_a_cart_changed_since_the_quote_is_not_charged(clock, catalogue, shopper
     # then the total shown is never charged for a different cart
     assert changed.tool_calls[0].error["code"] == "cart_changed"
     assert not Order.objects.exists() and not SandboxCharge.objects.exists()
+
+
+def test_a_cart_edited_while_the_confirmation_runs_is_not_charged(clock, catalogue, shopper, monkeypatch):
+    # given a quote; when another device removes a course at the very moment the
+    # confirmation starts placing the order (after every earlier look at the cart)
+    (quote,) = _turns(shopper, "checkout")
+    plan = checkout_services._plan
+
+    def plan_after_a_concurrent_edit(**arguments):
+        cart_services.cart_remove_item(actor=shopper, course_id=catalogue.machine_learning.id)
+        return plan(**arguments)
+
+    monkeypatch.setattr(checkout_services, "_plan", plan_after_a_concurrent_edit)
+    raced = services.chat_turn(actor=shopper, message="confirm", conversation_id=quote.conversation_id)
+
+    # then only the cart that was shown (148.00) could have been paid: nothing is
+    assert raced.tool_calls[0].error["code"] == "cart_changed"
+    assert not Order.objects.exists() and not SandboxCharge.objects.exists()
+    assert cart_services.cart_get(actor=shopper).item_count == 1
 
 
 def test_an_empty_cart_cannot_be_checked_out(clock, catalogue, learner):
