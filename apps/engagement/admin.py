@@ -12,11 +12,18 @@ from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action, run_bulk_action
 
 
-class ReadOnlyContentMixin:
+class ModeratedContentAdmin(DeltaModelAdmin):
     """Q&A content is written by its authors through the API; staff moderate
-    through the services, which audit each moderation."""
+    it (hide, show again, delete) through the services, which audit each
+    moderation and keep the counters right. A subclass names its two services."""
 
     changes_audited_by_services = True
+
+    def hide_content(self, *, actor, pk, hidden: bool) -> None:
+        raise NotImplementedError
+
+    def delete_content(self, *, actor, pk) -> None:
+        raise NotImplementedError
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -29,9 +36,29 @@ class ReadOnlyContentMixin:
         actions.pop("delete_selected", None)  # deletes go through the services
         return actions
 
+    @admin.action(description="Hide selected %(verbose_name_plural)s", permissions=["change"])
+    def hide_selected(self, request, queryset):
+        self._moderate(request, queryset, lambda pk: self.hide_content(actor=request.user, pk=pk, hidden=True), "Hid")
+
+    @admin.action(description="Show selected %(verbose_name_plural)s again", permissions=["change"])
+    def unhide_selected(self, request, queryset):
+        self._moderate(
+            request, queryset, lambda pk: self.hide_content(actor=request.user, pk=pk, hidden=False), "Showed again"
+        )
+
+    @admin.action(description="Delete selected %(verbose_name_plural)s", permissions=["delete"])
+    def delete_through_service(self, request, queryset):
+        self._moderate(request, queryset, lambda pk: self.delete_content(actor=request.user, pk=pk), "Deleted")
+
+    def _moderate(self, request, queryset, act, verb: str) -> None:
+        run_bulk_action(self, request, queryset, act, verb=verb, noun="item(s)")
+
+    def delete_model(self, request, obj):
+        self.delete_content(actor=request.user, pk=obj.pk)
+
 
 @admin.register(Question)
-class QuestionAdmin(ReadOnlyContentMixin, DeltaModelAdmin):
+class QuestionAdmin(ModeratedContentAdmin):
     list_display = ("title", "course", "author", "answer_count", "has_accepted_answer", "is_hidden", "created_at")
     list_filter = ("is_hidden",)
     list_select_related = ("course", "author")
@@ -51,45 +78,15 @@ class QuestionAdmin(ReadOnlyContentMixin, DeltaModelAdmin):
     def has_accepted_answer(self, obj: Question) -> bool:
         return obj.accepted_answer_id is not None
 
-    @admin.action(description="Hide selected questions", permissions=["change"])
-    def hide_selected(self, request, queryset):
-        run_bulk_action(
-            self,
-            request,
-            queryset,
-            lambda pk: services.question_hide(actor=request.user, question_id=pk),
-            verb="Hid",
-            noun="item(s)",
-        )
+    def hide_content(self, *, actor, pk, hidden: bool) -> None:
+        services.question_hide(actor=actor, question_id=pk, hidden=hidden)
 
-    @admin.action(description="Show selected questions again", permissions=["change"])
-    def unhide_selected(self, request, queryset):
-        run_bulk_action(
-            self,
-            request,
-            queryset,
-            lambda pk: services.question_hide(actor=request.user, question_id=pk, hidden=False),
-            verb="Showed again",
-            noun="item(s)",
-        )
-
-    @admin.action(description="Delete selected questions (with their answers)", permissions=["delete"])
-    def delete_through_service(self, request, queryset):
-        run_bulk_action(
-            self,
-            request,
-            queryset,
-            lambda pk: services.question_delete(actor=request.user, question_id=pk),
-            verb="Deleted",
-            noun="item(s)",
-        )
-
-    def delete_model(self, request, obj):
-        services.question_delete(actor=request.user, question_id=obj.pk)
+    def delete_content(self, *, actor, pk) -> None:
+        services.question_delete(actor=actor, question_id=pk)  # with its answers
 
 
 @admin.register(Answer)
-class AnswerAdmin(ReadOnlyContentMixin, DeltaModelAdmin):
+class AnswerAdmin(ModeratedContentAdmin):
     list_display = ("short_body", "question", "course", "author", "is_instructor", "is_hidden", "created_at")
     list_filter = ("is_hidden", "is_instructor")
     list_select_related = ("question", "course", "author")
@@ -111,38 +108,8 @@ class AnswerAdmin(ReadOnlyContentMixin, DeltaModelAdmin):
     def short_body(self, obj: Answer) -> str:
         return obj.body if len(obj.body) <= 80 else obj.body[:77] + "..."
 
-    @admin.action(description="Hide selected answers", permissions=["change"])
-    def hide_selected(self, request, queryset):
-        run_bulk_action(
-            self,
-            request,
-            queryset,
-            lambda pk: services.answer_hide(actor=request.user, answer_id=pk),
-            verb="Hid",
-            noun="item(s)",
-        )
+    def hide_content(self, *, actor, pk, hidden: bool) -> None:
+        services.answer_hide(actor=actor, answer_id=pk, hidden=hidden)
 
-    @admin.action(description="Show selected answers again", permissions=["change"])
-    def unhide_selected(self, request, queryset):
-        run_bulk_action(
-            self,
-            request,
-            queryset,
-            lambda pk: services.answer_hide(actor=request.user, answer_id=pk, hidden=False),
-            verb="Showed again",
-            noun="item(s)",
-        )
-
-    @admin.action(description="Delete selected answers", permissions=["delete"])
-    def delete_through_service(self, request, queryset):
-        run_bulk_action(
-            self,
-            request,
-            queryset,
-            lambda pk: services.answer_delete(actor=request.user, answer_id=pk),
-            verb="Deleted",
-            noun="item(s)",
-        )
-
-    def delete_model(self, request, obj):
-        services.answer_delete(actor=request.user, answer_id=obj.pk)
+    def delete_content(self, *, actor, pk) -> None:
+        services.answer_delete(actor=actor, answer_id=pk)
