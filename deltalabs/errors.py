@@ -243,3 +243,37 @@ def exception_handler(exc: Exception, context: dict) -> Response:
 
 def json_error_response(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(error_payload(code, message), status=status)
+
+
+def is_api_path(path: str) -> bool:
+    """Whether a request path belongs to the versioned API (``/v1/...`` and ``/v1`` itself)."""
+    return path.startswith("/v1/") or path.rstrip("/") == "/v1"
+
+
+# What a bare status means when no code was chosen for it (an error response that
+# Django, not our exception handler, produced: its 404 page, its debug pages).
+_CODES_BY_STATUS: dict[int, tuple[str, str]] = {
+    400: (ErrorCode.VALIDATION_ERROR, "The request is malformed."),
+    401: (ErrorCode.NOT_AUTHENTICATED, "Authentication credentials were not provided."),
+    403: (ErrorCode.PERMISSION_DENIED, "You do not have permission to do this."),
+    404: (ErrorCode.NOT_FOUND, "Not found."),
+    405: (ErrorCode.METHOD_NOT_ALLOWED, "This method is not allowed on this path."),
+    406: (ErrorCode.NOT_ACCEPTABLE, "The Accept header excludes JSON."),
+    413: (ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large."),
+    415: (ErrorCode.UNSUPPORTED_MEDIA_TYPE, "The request body is not JSON."),
+    429: (ErrorCode.RATE_LIMITED, "Too many requests; slow down."),
+    503: (ErrorCode.SERVICE_UNAVAILABLE, "A backing service is unavailable; try again shortly."),
+}
+_INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Quote the request id when you report it."
+
+
+def error_response_for_status(status: int) -> JsonResponse:
+    """The error body for a bare HTTP status: its shared code, or ``validation_error``
+    (other 4xx) / ``internal_error`` (5xx) when the contract names none."""
+    if status in _CODES_BY_STATUS:
+        code, message = _CODES_BY_STATUS[status]
+    elif status < 500:
+        code, message = _CODES_BY_STATUS[400]
+    else:
+        code, message = ErrorCode.INTERNAL_ERROR, _INTERNAL_ERROR_MESSAGE
+    return json_error_response(status, code, message)

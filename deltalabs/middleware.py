@@ -18,11 +18,16 @@ import re
 import time
 import uuid
 
-from deltalabs import request_context
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+
+from deltalabs import errors, request_context
 from deltalabs.cache import forget_prefetched
 
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_logger = logging.getLogger("deltalabs.access")
+error_logger = logging.getLogger("deltalabs.errors")
+disallowed_host_logger = logging.getLogger("django.security.DisallowedHost")
 
 
 def _incoming_request_id(request) -> str:
@@ -99,3 +104,64 @@ class RequestIdLogFilter(logging.Filter):
         if not hasattr(record, "user_id"):
             record.user_id = request_context.current_user_id()
         return True
+
+
+class ApiErrorBodyMiddleware:
+    """The error body on every non-2xx under /v1/, whatever ``DEBUG`` says (docs/api.md, Errors).
+
+    Sits right inside the access log, so it wraps every other middleware:
+
+    - A ``Host`` outside ``ALLOWED_HOSTS`` is answered at once, on any path, by a
+      small JSON 400 ``validation_error``; Django would answer it with its debug
+      page under ``DEBUG`` (tracebacks and settings) or its HTML 400 elsewhere.
+    - Under /v1/, an error response that is not JSON (Django's debug 404 listing
+      every route, its debug 500 page) is replaced by the error body of its status,
+      headers kept; an exception that escaped Django's own conversion (a failure
+      while rendering the error page) becomes a JSON 500 ``internal_error``.
+
+    Other paths (the admin, the landing page) keep Django's pages.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        refusal = _refuse_disallowed_host(request)
+        if refusal is not None:
+            return refusal
+        if not errors.is_api_path(request.path):
+            return self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except Exception:
+            error_logger.exception("Unhandled error outside the API views on %s %s", request.method, request.path)
+            return errors.error_response_for_status(500)
+        if response.status_code >= 400 and not _is_json(response):
+            return _with_headers_of(errors.error_response_for_status(response.status_code), response)
+        return response
+
+
+def _refuse_disallowed_host(request):
+    """A JSON 400 for a ``Host`` this deployment does not serve, else None."""
+    try:
+        request.get_host()
+    except DisallowedHost as exc:
+        disallowed_host_logger.error("%s", exc, extra={"status_code": 400})
+        message = "The Host header names a host this server does not serve."
+        if settings.DEBUG:
+            message += " Add it to ALLOWED_HOSTS to serve it."
+        return errors.json_error_response(400, errors.ErrorCode.VALIDATION_ERROR, message)
+    return None
+
+
+def _is_json(response) -> bool:
+    return response.get("Content-Type", "").split(";")[0].strip() == "application/json"
+
+
+def _with_headers_of(replacement, original):
+    """Keeps the original's headers (``Allow``, ``Retry-After``, ``WWW-Authenticate``...)
+    on its replacement, except those describing the body."""
+    for name, value in original.items():
+        if name.lower() not in {"content-type", "content-length", "content-encoding", "content-language"}:
+            replacement[name] = value
+    return replacement

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "deltalabs.middleware.RequestIdMiddleware",
     # Wraps everything below: one access-log line for every response.
     "deltalabs.middleware.AccessLogMiddleware",
+    # The JSON error body under /v1/ whatever DEBUG says; refuses unknown hosts first.
+    "deltalabs.middleware.ApiErrorBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
