@@ -160,3 +160,10 @@ def render_courses(page) -> list[dict]:
         }
         for row in page.rows
     ]
+
+
+def render_course_detail(detail) -> dict:
+    """``CourseDetailSerializer``'s output for a ``services.CourseDetail`` as a
+    plain dict: what the course detail cache holds. Lesson content follows
+    ``detail.lesson_content``."""
+    return dict(CourseDetailSerializer(detail.course, context={"detail": detail}).data)

@@ -118,20 +118,11 @@ class CourseDetail:
         return lesson.content if (self.full_access or lesson.is_preview) else None
 
 
-def _fresh_seats(courses: list[Course]) -> None:
-    """Overwrite cached ``seats_taken`` with the database's (one query):
-    seats change with every enrollment and are never served stale."""
-    if not courses:
-        return
-    seats = repositories.course_seats_taken(course.pk for course in courses)
-    for course in courses:
-        course.seats_taken = seats.get(course.pk, course.seats_taken)
-
-
 def course_detail(*, actor, course_id: UUID, enrolled: bool = False) -> CourseDetail:
-    """The course with instructors and outline (cached), for anyone who may see
-    it; ``enrolled``: the caller vouches that the actor is an enrolled learner
-    (lesson content for every lesson).
+    """The course with instructors and outline, read from the database, for
+    anyone who may see it; ``enrolled``: the caller vouches that the actor is
+    an enrolled learner (lesson content for every lesson). The REST API serves
+    ``course_detail_document``, the cached rendering of the same course.
 
     Raises 404 ``not_found`` for unknown courses and for drafts/archived
     courses the actor does not teach (staff see everything).
@@ -359,6 +350,64 @@ def course_list_document(*, query: CourseQuery, render: RenderCourses) -> dict:
     document = {"results": render(_course_rows(page.items)), "next_cursor": page.next_cursor}
     if version:
         caching.put(key, {"version": version, **document})
+    return document
+
+
+RenderCourseDetail = Callable[[CourseDetail], dict]
+
+
+def course_detail_cache_keys(course_id: UUID) -> list[str]:
+    """The cache entry ``course_detail_document`` reads for this course (the
+    rate limiter fetches it in its own Redis round trip)."""
+    return [caching.course_key(course_id)]
+
+
+def _document_may_see(actor, document: dict) -> bool:
+    """``_may_see`` for a rendered course: its status and instructor ids."""
+    return document["status"] == Course.Status.PUBLISHED or is_staff(actor) or _document_teaches(actor, document)
+
+
+def _document_teaches(actor, document: dict) -> bool:
+    if not is_signed_in(actor):
+        return False
+    actor_id = str(actor.pk)
+    return any(instructor["id"] == actor_id for instructor in document["instructors"])
+
+
+def _hide_locked_content(document: dict) -> None:
+    """Null the content of every lesson that is not a preview (the cached
+    rendering holds every lesson's content; this viewer may read previews only)."""
+    for section in document["sections"]:
+        for lesson in section["lessons"]:
+            if not lesson["is_preview"]:
+                lesson["content"] = None
+
+
+def course_detail_document(*, actor, course_id: UUID, render: RenderCourseDetail, enrolled: bool = False) -> dict:
+    """``course_detail`` rendered by ``render`` (the view's output serializer),
+    as the actor may read it. Same rules and errors as ``course_detail``.
+
+    The rendering of the course with every lesson's content is cached under
+    ``cache:course:v1:{id}`` (invalidated by ``course_changed``); on a hit the
+    visibility and the lesson content are decided here from the rendering's
+    status and instructor ids, and ``seats_taken`` is re-read from the database.
+    """
+    document = caching.get(caching.course_key(course_id))
+    if document is None:
+        course = repositories.course_with_outline(course_id)
+        if course is None:
+            raise NotFound("Course not found.")
+        document = render(CourseDetail(course=course, full_access=True))
+        caching.put(caching.course_key(course_id), document)
+    else:
+        course = None  # a hit: decide from the rendering
+    if not _document_may_see(actor, document):
+        raise NotFound("Course not found.")
+    if course is None:
+        _overlay_fresh_seats([document])
+    full_access = is_staff(actor) or _document_teaches(actor, document) or (enrolled and is_signed_in(actor))
+    if not full_access:
+        _hide_locked_content(document)
     return document
 
 

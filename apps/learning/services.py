@@ -565,6 +565,20 @@ def course_detail(*, actor, course_id: UUID) -> catalog_services.CourseDetail:
     return catalog_services.course_detail(actor=actor, course_id=course_id, enrolled=_is_enrolled(actor, course_id))
 
 
+def course_detail_document(*, actor, course_id: UUID, render: catalog_services.RenderCourseDetail) -> dict:
+    """``course_detail`` as the REST API serves it: catalog's cached rendering
+    (``apps.catalog.services.course_detail_document``) with the enrollment
+    fact. No side effects."""
+    return catalog_services.course_detail_document(
+        actor=actor, course_id=course_id, render=render, enrolled=_is_enrolled(actor, course_id)
+    )
+
+
+def course_detail_cache_keys(course_id: UUID) -> list[str]:
+    """What ``course_detail_document`` reads from the cache (for the rate limiter's round trip)."""
+    return catalog_services.course_detail_cache_keys(course_id)
+
+
 def course_resources(*, actor, course_id: UUID, cursor: str | None = None, limit: int = 20) -> Page:
     """The course's resources for staff, instructors and enrolled learners
     (``apps.catalog.services.course_resources``: 404 invisible course, 403

@@ -155,8 +155,14 @@ class CourseDetailView(ApiView):
         tags=["catalog"],
     )
     def get(self, request, course_id):
-        detail = services.course_detail(actor=request.user, course_id=course_id)
-        return Response(catalog_outputs.CourseDetailSerializer(detail.course, context={"detail": detail}).data)
+        document = services.course_detail_document(
+            actor=request.user, course_id=course_id, render=catalog_outputs.render_course_detail
+        )
+        return Response(document)
+
+    def prefetch_cache_keys(self, request) -> list[str]:
+        """The cached course, read in the rate limiter's Redis round trip."""
+        return services.course_detail_cache_keys(self.kwargs["course_id"])
 
 
 class CourseResourcesView(ApiView):

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
-from apps.catalog import caching, services
+from apps.catalog import caching, outputs, services
 from apps.catalog.models import Course, Lesson, Section
 from tests.factories.catalog import CategoryFactory, CourseFactory, DraftCourseFactory, SectionFactory
 
@@ -76,8 +76,11 @@ def test_change_and_add_forms_render(admin_client):
 def test_publish_action_goes_through_the_service(admin_client):
     # given two drafts, one already in the detail cache, and a cached list
     drafts = [DraftCourseFactory(), DraftCourseFactory()]
-    services.course_detail(actor=admin_client_user(admin_client), course_id=drafts[0].pk)
-    services.course_search(actor=None)
+    services.course_detail_document(
+        actor=admin_client_user(admin_client), course_id=drafts[0].pk, render=outputs.render_course_detail
+    )
+    assert public_list() == []
+    assert caches["default"].get(caching.course_key(drafts[0].pk)) is not None
     version_before = caches["default"].get(caching.LIST_VERSION_KEY)
     # when staff publish them from the changelist
     response = admin_client.post(
@@ -91,7 +94,7 @@ def test_publish_action_goes_through_the_service(admin_client):
         assert course.status == "published" and course.published_at is not None
     assert caches["default"].get(caching.course_key(drafts[0].pk)) is None
     assert caches["default"].get(caching.LIST_VERSION_KEY) != version_before
-    assert len(services.course_search(actor=None).items) == 2
+    assert len(public_list()) == 2
 
 
 def test_archive_action(admin_client):
@@ -107,10 +110,21 @@ def admin_client_user(client):
     return get_user(client)
 
 
+def public_list() -> list[dict]:
+    """The first page of the course list as the REST API serves it to a visitor (cached)."""
+    query = services.course_query(actor=None)
+    return services.course_list_document(query=query, render=outputs.render_courses)["results"]
+
+
+def public_detail(course_id) -> dict:
+    """The course detail as the REST API serves it to a visitor (the cached rendering)."""
+    return services.course_detail_document(actor=None, course_id=course_id, render=outputs.render_course_detail)
+
+
 def test_saving_a_course_goes_through_the_service_and_keeps_counters(admin_client):
     # given a course whose seats changed after staff opened the form
     course = CourseFactory(slug="admin-course", title="Before", capacity=10)
-    services.course_detail(actor=None, course_id=course.pk)  # cached
+    public_detail(course.pk)  # cached
     Course.objects.filter(pk=course.pk).update(seats_taken=7)
     # when staff save a new title
     response = admin_client.post(
@@ -121,7 +135,7 @@ def test_saving_a_course_goes_through_the_service_and_keeps_counters(admin_clien
     assert response.status_code == 302, response.content
     course.refresh_from_db()
     assert (course.title, course.seats_taken) == ("After", 7)
-    assert services.course_detail(actor=None, course_id=course.pk).course.title == "After"
+    assert public_detail(course.pk)["title"] == "After"
 
 
 def test_capacity_below_seats_is_refused_in_the_admin(admin_client):

@@ -346,6 +346,17 @@ class TestOneRedisRoundTrip:
         assert response.status_code == 200 and len(response.json()["results"]) == 3
         assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL,GET,GET"]
 
+    def test_cached_course_detail(self, api_client, settings, monkeypatch, django_assert_num_queries):
+        from tests.support.redis_round_trips import counting_round_trips, require_redis
+
+        require_redis(settings)
+        course = CourseFactory()
+        api_client.get(f"/v1/courses/{course.pk}")
+        with counting_round_trips(monkeypatch) as trips, django_assert_num_queries(1):  # fresh seats only
+            response = api_client.get(f"/v1/courses/{course.pk}")
+        assert response.status_code == 200 and response.json()["id"] == str(course.pk)
+        assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL,GET"]
+
     def test_invalid_filters_skip_the_prefetch_and_answer_400(self, api_client, settings, monkeypatch):
         from tests.support.redis_round_trips import counting_round_trips, require_redis
 

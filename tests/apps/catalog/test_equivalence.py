@@ -1,12 +1,13 @@
 """The optimised course reads answer exactly what the reference path answers.
 
-The reference path is the plain one: the ORM (``services.course_search``,
-which never touches the cache) and the output
+The reference path is the plain one: the ORM (``services.course_search`` and
+learning's ``course_detail``, which never touch the cache) and the output
 serializers, rendered by DRF's own ``JSONRenderer``. The optimised path is
 what the API serves: cached renderings with per-viewer parts and fresh seats
 overlaid, written by the orjson renderer. Both are compared byte for byte, on
 a cache miss and on the hit that follows, for anonymous visitors and for
-signed-in learners, enrolled learners, instructors and staff.
+signed-in learners, enrolled learners, instructors and staff; a course
+detail cached by one viewer is also compared for every other viewer.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
-from apps.catalog import outputs, services
+from apps.catalog import caching, outputs, services
 from apps.catalog.models import Course
+from apps.learning import services as learning_services
+from deltalabs.errors import NotFound
 from tests.conftest import client_for
 from tests.factories.catalog import (
     CategoryFactory,
@@ -131,3 +135,57 @@ def test_hits_follow_seat_changes_like_the_reference(catalogue):
     Course.objects.filter(pk=course.pk).update(seats_taken=17)  # enrollments elsewhere
     assert client.get("/v1/courses").content == reference_list(None)
     assert 17 in [item["seats_taken"] for item in client.get("/v1/courses").json()["results"]]
+
+
+def reference_detail(actor, course_id) -> bytes | None:
+    """The course detail from the ORM and the serializer; None when it is a 404."""
+    try:
+        detail = learning_services.course_detail(actor=actor or AnonymousUser(), course_id=course_id)
+    except NotFound:
+        return None
+    return reference_bytes(outputs.CourseDetailSerializer(detail.course, context={"detail": detail}).data)
+
+
+def assert_detail_matches(response, expected: bytes | None) -> None:
+    if expected is None:
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    else:
+        assert response.status_code == 200
+        assert response.content == expected
+
+
+def detail_targets(catalogue) -> dict:
+    """The enrolled learner's course, a paid one nobody here is enrolled in, the draft."""
+    return {"enrolled": catalogue["courses"][0], "paid": catalogue["courses"][1], "draft": catalogue["draft"]}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("target", ["enrolled", "paid", "draft"])
+def test_course_detail_matches_the_reference_on_miss_and_hit(catalogue, viewer, target):
+    actor = catalogue["users"][viewer]
+    course = detail_targets(catalogue)[target]
+    client = client_for(actor)
+    expected = reference_detail(actor, course.pk)
+    assert caches["default"].get(caching.course_key(course.pk)) is None
+    assert_detail_matches(client.get(f"/v1/courses/{course.pk}"), expected)
+    assert caches["default"].get(caching.course_key(course.pk)) is not None  # the next read is a hit
+    assert_detail_matches(client.get(f"/v1/courses/{course.pk}"), expected)
+
+
+@pytest.mark.parametrize("reader", VIEWERS)
+@pytest.mark.parametrize("warmer", VIEWERS)
+def test_a_detail_cached_for_one_viewer_matches_the_reference_for_another(catalogue, warmer, reader):
+    for course in detail_targets(catalogue).values():
+        client_for(catalogue["users"][warmer]).get(f"/v1/courses/{course.pk}")
+        actor = catalogue["users"][reader]
+        assert_detail_matches(client_for(actor).get(f"/v1/courses/{course.pk}"), reference_detail(actor, course.pk))
+
+
+def test_detail_hits_follow_seat_changes_like_the_reference(catalogue):
+    course = catalogue["courses"][1]
+    client = client_for(None)
+    client.get(f"/v1/courses/{course.pk}")
+    Course.objects.filter(pk=course.pk).update(seats_taken=17)  # enrollments elsewhere
+    response = client.get(f"/v1/courses/{course.pk}")
+    assert response.content == reference_detail(None, course.pk)
+    assert response.json()["seats_taken"] == 17

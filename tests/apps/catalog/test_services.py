@@ -1,5 +1,6 @@
 """Catalog rules: visibility, search, content access, authoring, caching."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -303,9 +304,10 @@ def listed(actor=None, **arguments) -> dict:
 
 
 def detailed(actor, course_id) -> dict:
-    """The course detail as the API renders it."""
-    detail = services.course_detail(actor=actor, course_id=course_id)
-    return dict(catalog_outputs.CourseDetailSerializer(detail.course, context={"detail": detail}).data)
+    """The REST API's course detail: the cached rendering."""
+    return services.course_detail_document(
+        actor=actor, course_id=course_id, render=catalog_outputs.render_course_detail
+    )
 
 
 def listed_titles(actor=None, **arguments) -> list[str]:
@@ -313,6 +315,43 @@ def listed_titles(actor=None, **arguments) -> list[str]:
 
 
 class TestCaching:
+    def test_detail_is_cached_rendered_under_the_resource_key(self, django_assert_num_queries):
+        course = CourseFactory()
+        LessonFactory(section=SectionFactory(course=course), content="locked")
+        detailed(None, course.pk)
+        cached = caches["default"].get(caching.course_key(course.pk))
+        assert cached["title"] == course.title
+        assert cached["sections"][0]["lessons"][0]["content"] == "locked"  # every lesson's content is cached
+        with django_assert_num_queries(1):  # only the fresh seats_taken
+            assert detailed(None, course.pk)["sections"][0]["lessons"][0]["content"] is None
+
+    def test_detail_hit_gives_full_content_to_whom_the_services_say(self, staff_user, django_assert_num_queries):
+        course = CourseFactory()
+        LessonFactory(section=SectionFactory(course=course), content="locked")
+        instructor = CourseInstructorFactory(course=course).user
+        detailed(None, course.pk)
+
+        def content(actor, **arguments):
+            document = services.course_detail_document(
+                actor=actor, course_id=course.pk, render=catalog_outputs.render_course_detail, **arguments
+            )
+            return document["sections"][0]["lessons"][0]["content"]
+
+        with django_assert_num_queries(1):
+            assert content(staff_user) == "locked"
+        with django_assert_num_queries(1):
+            assert content(instructor) == "locked"
+        learner = UserFactory()
+        assert content(learner) is None
+        assert content(learner, enrolled=True) == "locked"
+        assert content(None, enrolled=True) is None  # only a signed-in learner can be enrolled
+
+    def test_unknown_course_is_404_and_not_cached(self):
+        missing = uuid.uuid4()
+        with pytest.raises(NotFound):
+            detailed(None, missing)
+        assert caches["default"].get(caching.course_key(missing)) is None
+
     def test_list_pages_are_cached_rendered_with_their_version(self, django_assert_num_queries):
         CourseFactory()
         listed()
