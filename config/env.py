@@ -99,7 +99,7 @@ def database_from_url(url: str | None) -> dict:
     if is_mongodb_url(url):
         name = urlsplit(url).path.lstrip("/") or "deltalabs"
         return {
-            "ENGINE": "django_mongodb_backend",
+            "ENGINE": "deltalabs.mongodb",
             "HOST": url,
             "NAME": name,
             # Fail fast instead of hanging for pymongo's 30 s default when the

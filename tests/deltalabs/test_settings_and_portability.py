@@ -82,7 +82,7 @@ class TestDatabaseUrl:
     )
     def test_mongodb_urls_use_the_mongo_backend(self, url):
         config = database_from_url(url)
-        assert config["ENGINE"] == "django_mongodb_backend"
+        assert config["ENGINE"] == "deltalabs.mongodb"
         assert config["HOST"] == url and config["NAME"] == "platform"
 
     def test_unknown_scheme_is_refused(self):

@@ -9,7 +9,8 @@ BSON-encodable and returns nothing.
 from __future__ import annotations
 
 import bson
-from django_mongodb_backend.base import DatabaseWrapper as MongoDatabaseWrapper
+
+from deltalabs.mongodb.base import DatabaseWrapper as MongoDatabaseWrapper
 
 
 class _Result:
