@@ -12,6 +12,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from deltalabs.errors import ApplicationError
+from deltalabs.text import clean_text
 
 # A bulk action runs one service call per selected row, each with its own
 # transaction, emails and perhaps a provider call (refunds): bounded, so a
@@ -87,7 +88,7 @@ def csv_rows(queryset, fields: Sequence[str], *, chunk_size: int = 2000) -> Iter
     writer = csv.writer(_Echo())
     yield writer.writerow(fields)
     for obj in queryset.iterator(chunk_size=chunk_size):
-        yield writer.writerow([_resolve(obj, field) for field in fields])
+        yield clean_text(writer.writerow([_resolve(obj, field) for field in fields]))
 
 
 def export_csv_action(fields: Sequence[str], *, name: str = "export_csv") -> Callable:

@@ -5,6 +5,10 @@ separators, UTF-8, insertion order, ``\\u2028``/``\\u2029`` escaped, dates
 and decimals through DRF's own encoder), measured several times faster on
 the course list. Anything orjson cannot encode exactly (integers beyond 64
 bits, ``indent`` asked for in ``Accept``) goes through DRF's renderer.
+
+Text that cannot be sent as it is (a lone surrogate or a NUL read from a poisoned
+row) is rendered as U+FFFD (``deltalabs.text``); the check costs nothing on clean
+data (orjson refuses surrogates, and a NUL shows as an escape in the output).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import orjson
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
+
+from deltalabs.text import clean_data
 
 # Dates, times and dataclasses go to DRF's encoder (orjson would format them
 # its own way); dict keys that are not strings are converted as json does.
@@ -21,10 +27,23 @@ _LINE_SEPARATOR = "\u2028".encode()
 _PARAGRAPH_SEPARATOR = "\u2029".encode()
 
 
+_ESCAPED_NUL = b"\\u0000"
+
+
 class JSONRenderer(renderers.JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
+        try:
+            rendered = self._render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            # A lone surrogate: orjson refused it and DRF's renderer could not encode it.
+            return self._render(clean_data(data), accepted_media_type, renderer_context)
+        if _ESCAPED_NUL in rendered:
+            return self._render(clean_data(data), accepted_media_type, renderer_context)
+        return rendered
+
+    def _render(self, data, accepted_media_type, renderer_context) -> bytes:
         if (accepted_media_type and "indent" in accepted_media_type) or (renderer_context or {}).get("indent"):
             return super().render(data, accepted_media_type, renderer_context)
         try:

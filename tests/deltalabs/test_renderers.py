@@ -24,7 +24,8 @@ PAYLOADS = [
     {"when": datetime.datetime(2026, 11, 26, 9, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))},
     {"day": datetime.date(2026, 2, 28), "at": datetime.time(9, 30), "took": datetime.timedelta(minutes=3)},
     {"amount": Decimal("12.50"), "lazy": gettext_lazy("Not found.")},
-    {"text": 'caf\u00e9 \u2603 \U0001f600 "quoted" back\\slash \n tab\t \x00 \x1f'},
+    {"text": 'caf\u00e9 \u2603 \U0001f600 "quoted" back\\slash \n tab\t \x01 \x1f'},
+    {"text": "an escaped-looking \\u0000 is plain text"},
     {"separators": "a\u2028b\u2029c"},
     {1: "int key", "nested": {"list": [1, 2.5, -0.0, 10**15, "s", [None, False]]}},
     ReturnDict({"a": ReturnList([{"b": 1}], serializer=None)}, serializer=None),
@@ -36,6 +37,23 @@ PAYLOADS = [
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_same_bytes_as_drf(payload):
     assert FastJSONRenderer().render(payload) == JSONRenderer().render(payload)
+
+
+POISONED = [
+    ({"text": "a\ud800b"}, {"text": "a\ufffdb"}),
+    ({"text": "nul\x00here"}, {"text": "nul\ufffdhere"}),
+    ({"deep": [{"x\udfff": ["\udc80", 1, None]}]}, {"deep": [{"x\ufffd": ["\ufffd", 1, None]}]}),
+    ({"huge": 2**70, "t": "\ud800"}, {"huge": 2**70, "t": "\ufffd"}),
+]
+
+
+@pytest.mark.parametrize(("poisoned", "clean"), POISONED)
+@pytest.mark.parametrize("media_type", [None, "application/json; indent=2"])
+def test_lone_surrogates_and_nul_are_rendered_as_the_replacement_character(poisoned, clean, media_type):
+    """deltalabs.text: what the input boundary refuses never goes out, even when stored."""
+    rendered = FastJSONRenderer().render(poisoned, media_type)
+    assert rendered == JSONRenderer().render(clean, media_type)
+    assert rendered.decode("utf-8")
 
 
 def test_falls_back_to_drf_for_what_orjson_cannot_encode():
