@@ -383,13 +383,14 @@ def _open_labs():
     return list(Lab.objects.filter(is_active=True, required_course__isnull=True).order_by("slug"))
 
 
-def _availability(lab) -> dict:
-    """31 days of the lab's slots from its local today, through the service."""
+def _availability(lab):
+    """31 days of the lab's slots from its local today, through the service
+    (a ``services.Availability``)."""
     from django.contrib.auth.models import AnonymousUser
 
     from apps.labs import services
 
-    first = services.lab_availability(actor=AnonymousUser(), lab_id=lab.pk)["from"]
+    first = services.lab_availability(actor=AnonymousUser(), lab_id=lab.pk).date_from
     return services.lab_availability(
         actor=AnonymousUser(),
         lab_id=lab.pk,
@@ -403,9 +404,10 @@ def prepare_availability(bench: Bench, count: int) -> list[Request]:
     labs = [(lab, _availability(lab)) for lab in _open_labs()]
     if not labs:
         raise SetupError("no active lab open to everyone")
-    lab, slots = max(labs, key=lambda pair: len(pair[1]["slots"]))
-    bench.notes.append(f"Availability: {lab.name}, {len(slots['slots'])} slots in 31 days.")
-    return [Request("GET", f"/v1/labs/{lab.pk}/availability?from={slots['from']}&to={slots['to']}")]
+    lab, availability = max(labs, key=lambda pair: len(pair[1].slots))
+    bench.notes.append(f"Availability: {lab.name}, {len(availability.slots)} slots in 31 days.")
+    query = f"from={availability.date_from}&to={availability.date_to}"
+    return [Request("GET", f"/v1/labs/{lab.pk}/availability?{query}")]
 
 
 def prepare_enrollments(bench: Bench, count: int) -> list[Request]:
@@ -455,14 +457,14 @@ def prepare_bookings(bench: Bench, count: int) -> list[Request]:
     slots = [
         (lab, slot)
         for lab in _open_labs()
-        for slot in _availability(lab)["slots"]
-        if slot["start"] > later and slot["available"] > 0
+        for slot in _availability(lab).slots
+        if slot.start > later and slot.available > 0
     ]
     seats = [
-        (lab, slot["start"])
-        for seat in range(max((slot["available"] for _, slot in slots), default=0))
+        (lab, slot.start)
+        for seat in range(max((slot.available for _, slot in slots), default=0))
         for lab, slot in slots
-        if slot["available"] > seat
+        if slot.available > seat
     ]
     if not seats:
         raise SetupError("no free lab seat in the next 31 days")
