@@ -87,6 +87,8 @@ class SeedContext:
     rng: random.Random = field(default_factory=lambda: random.Random(2026))  # noqa: S311 - demo data
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    # Primary keys of the rows this run inserted, by model label (``created_ids``).
+    created: dict[str, set] = field(default_factory=dict)
 
     @property
     def scale(self) -> Scale:
@@ -105,7 +107,13 @@ class SeedContext:
                 created += len(batch)
                 bar.update(len(batch))
         self.counts[model._meta.label] = self.counts.get(model._meta.label, 0) + created
+        self.created.setdefault(model._meta.label, set()).update(obj.pk for obj in objects)
         return created
+
+    def created_ids(self, model) -> set:
+        """The primary keys of ``model`` rows this run inserted: later seeders attach
+        demo content to those only, never to rows people have used since."""
+        return self.created.get(model._meta.label, set())
 
     def add_login(self, role: str, email: str, password: str = DEMO_PASSWORD) -> None:
         self.logins.append((role, email, password))

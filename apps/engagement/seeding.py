@@ -4,7 +4,10 @@ moderation.
 
 Idempotent per course: a course that has questions already is skipped, and
 each chunk of courses is written in one transaction, so an interrupted run
-leaves no half-seeded course. Answers get their ids before insertion, so a
+leaves no half-seeded course. Threads are demo content for demo courses: once
+any question exists, only courses the catalog seeder created in this run get
+threads (a larger ``--size``), never a course people have used since, whose
+learners (maybe someone who just registered) would otherwise become authors. Answers get their ids before insertion, so a
 question can point at its accepted answer in the same bulk insert.
 """
 
@@ -48,10 +51,12 @@ INSTRUCTOR_ANSWERS = [
 
 def seed(ctx: SeedContext) -> None:
     seeded = set(Question.objects.values_list("course_id", flat=True).distinct())
+    fresh = ctx.created_ids(Course)
+    first_run = not seeded
     course_ids = [
         pk
         for pk in Course.objects.filter(status=Course.Status.PUBLISHED).order_by("slug").values_list("pk", flat=True)
-        if pk not in seeded
+        if pk not in seeded and (first_run or pk in fresh)
     ]
     if not course_ids:
         return

@@ -154,9 +154,10 @@ def _progress(rng: random.Random, enrollments: list[Enrollment], lessons_by_cour
 
 
 def _recount(ctx: SeedContext) -> None:
-    """Make every course's counters match its enrollments (seats: active and completed)."""
+    """Make every course's counters match its enrollments (seats: active, completed and
+    the pending holds of orders still settling, as the services count them)."""
     seats = dict(
-        Enrollment.objects.filter(status__in=[Status.ACTIVE, Status.COMPLETED])
+        Enrollment.objects.filter(status__in=[Status.ACTIVE, Status.COMPLETED, Status.PENDING])
         .values("course_id")
         .annotate(n=Count("id"))
         .values_list("course_id", "n")
