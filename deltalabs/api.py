@@ -7,7 +7,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deltalabs import idempotency
+from deltalabs import idempotency, inputs
 from deltalabs.pagination import Page
 
 
@@ -45,7 +45,20 @@ class IdempotencyMixin:
         return response
 
 
-class ApiView(IdempotencyMixin, APIView):
+class InputBoundaryMixin:
+    """The input boundary (``deltalabs.inputs``) for every view: after
+    authentication, permissions and rate limits, the query string is checked
+    and a mutation's body is parsed (and so checked) even when the view would
+    not read it, so no hostile body reaches a view or is silently accepted."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        inputs.check_query(request.query_params)
+        if request.method in idempotency.MUTATING_METHODS:
+            request.data  # noqa: B018 - parsing is the check
+
+
+class ApiView(IdempotencyMixin, InputBoundaryMixin, APIView):
     """Base class of every project API view."""
 
 

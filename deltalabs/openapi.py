@@ -9,11 +9,12 @@ import zoneinfo
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import get_lib_doc_excludes
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from deltalabs import api, idempotency
+from deltalabs import api, idempotency, inputs
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -77,6 +78,26 @@ def _decimal_string_bounds(field: serializers.DecimalField, schema: dict) -> dic
     else:
         pattern = rf"^{sign}\d{{1,{whole}}}$"
     return {"pattern": pattern, "maxLength": int(signed) + whole + (1 + places if places else 0)}
+
+
+# The supported calendar (deltalabs.dates: 1900-01-01 to 9000-12-31) as a
+# pattern on the year, which JSON Schema's ``format`` cannot bound. A
+# date-time's offset can move its UTC instant across a year's edge, so its
+# pattern keeps to the years inside (1901 to 8999).
+SUPPORTED_DATE_PATTERN = r"^(?:19[0-9]{2}|[2-8][0-9]{3}|9000)-"
+SUPPORTED_DATETIME_PATTERN = r"^(?:190[1-9]|19[1-9][0-9]|[2-8][0-9]{3})-"
+SUPPORTED_DATE_SCHEMA = {"type": "string", "format": "date", "pattern": SUPPORTED_DATE_PATTERN}
+
+
+def _supported_years_pattern(field: serializers.Field) -> str:
+    return SUPPORTED_DATETIME_PATTERN if isinstance(field, serializers.DateTimeField) else SUPPORTED_DATE_PATTERN
+
+
+def doc_excludes() -> list[type]:
+    """``GET_LIB_DOC_EXCLUDES``: drf-spectacular's library classes, and the
+    project's base of request serializers, whose docstring describes the base,
+    not each body."""
+    return [*get_lib_doc_excludes(), inputs.InputSerializer]
 
 
 class ProjectJWTScheme(SimpleJWTScheme):
@@ -162,6 +183,9 @@ class AutoSchema(SpectacularAutoSchema):
             schema["pattern"] = NOT_BLANK_PATTERN
         if direction == "request" and isinstance(field, serializers.DecimalField) and isinstance(schema, dict):
             schema.update(_decimal_string_bounds(field, schema))
+        dated = isinstance(field, serializers.DateField | serializers.DateTimeField)
+        if direction == "request" and dated and isinstance(schema, dict):
+            schema.setdefault("pattern", _supported_years_pattern(field))
         return schema
 
     def get_auth(self):

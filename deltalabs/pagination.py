@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import operator
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -22,9 +23,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import DecimalValidator
+from django.db import models
 from django.db.models import F, Q, QuerySet
 
+from deltalabs import dates
 from deltalabs.errors import ValidationFailed
+
+_MAX_INTEGER = 2**63 - 1
+_MAX_TEXT = 10_000  # no sort key is a longer text
 
 
 @dataclass(frozen=True)
@@ -151,21 +158,74 @@ def encode_cursor(keys: list[SortKey], row: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _cursor_value(key: SortKey, raw: Any) -> Any:
+    """One cursor value, read back as ``encode_cursor`` wrote it, of the JSON
+    type the field's values are written as, within what the database and the
+    calendar can hold (``deltalabs.dates``). ``ValueError`` otherwise."""
+    if raw is None:
+        if not key.nullable:
+            raise ValueError("null for a key that is never null")
+        return None
+    field = key.field.target_field if key.field.is_relation else key.field
+    if isinstance(field, models.BooleanField):
+        if not isinstance(raw, bool):
+            raise ValueError("not a boolean")
+        return raw
+    if isinstance(field, models.IntegerField):
+        if isinstance(raw, bool) or not isinstance(raw, int) or abs(raw) > _MAX_INTEGER:
+            raise ValueError("not an integer")
+        return raw
+    if isinstance(field, models.FloatField):
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+            raise ValueError("not a finite number")
+        return float(raw)
+    if not isinstance(raw, str) or len(raw) > _MAX_TEXT or "\x00" in raw:
+        raise ValueError("not a string")
+    raw.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
+    value = field.to_python(raw)
+    if isinstance(field, models.DecimalField):
+        if not value.is_finite():
+            raise ValueError("not a finite decimal")
+        DecimalValidator(field.max_digits, field.decimal_places)(value)
+    elif isinstance(field, models.DateTimeField):
+        if not dates.is_supported_instant(value):
+            raise ValueError("not an instant in the supported range")
+    elif isinstance(field, models.DateField) and not dates.is_supported_date(value):
+        raise ValueError("not a date in the supported range")
+    return value
+
+
 def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
+    """The values a cursor carries, or 400 ``validation_error``. A cursor is
+    client input: it may be well-formed base64 JSON whose values are of the
+    wrong kind (``Infinity`` for an integer, a list for a date), out of range
+    (year 9999 at -14:00, which no database can convert to UTC) or of the
+    wrong arity; each is refused here, before any query is built."""
     invalid = ValidationFailed("The cursor is invalid.", {"cursor": ["Invalid cursor."]})
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if payload["o"] != _signature(keys) or len(payload["v"]) != len(keys):
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()), parse_constant=_refuse_constant)
+        if not isinstance(payload, dict) or payload.get("o") != _signature(keys):
             raise invalid
-        values = []
-        for key, raw in zip(keys, payload["v"], strict=True):
-            if raw is None and not key.nullable:
-                raise invalid
-            target = key.field.target_field if key.field.is_relation else key.field
-            values.append(None if raw is None else target.to_python(raw))
-        return values
-    except (ValueError, TypeError, KeyError, binascii.Error, ValidationError, FieldDoesNotExist, AttributeError):
+        raw_values = payload.get("v")
+        if not isinstance(raw_values, list) or len(raw_values) != len(keys):
+            raise invalid
+        return [_cursor_value(key, raw) for key, raw in zip(keys, raw_values, strict=True)]
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        OverflowError,
+        RecursionError,
+        binascii.Error,
+        ValidationError,
+        FieldDoesNotExist,
+        AttributeError,
+    ):
         raise invalid from None
 
 

@@ -5,14 +5,15 @@ from rest_framework import serializers
 
 from apps.ai_orchestration.services import MAX_MESSAGE_CHARS
 from apps.ai_orchestration.tools import REGISTRY
+from deltalabs.inputs import InputSerializer
 
 
-class ChatInput(serializers.Serializer):
+class ChatInput(InputSerializer):
     message = serializers.CharField(min_length=1, max_length=MAX_MESSAGE_CHARS, trim_whitespace=False)
     conversation_id = serializers.UUIDField(required=False, allow_null=True)
 
 
-class ExecuteInput(serializers.Serializer):
+class ExecuteInput(InputSerializer):
     # The schema lists every tool; which of them the caller may use is the
     # service's decision (GET /v1/ai/tools), answered like an unknown tool.
     tool = serializers.ChoiceField(choices=REGISTRY.names())

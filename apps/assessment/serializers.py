@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from apps.assessment.models import Submission
 from apps.assessment.services import MAX_TEXT_ANSWER
+from deltalabs.inputs import InputSerializer
 
 
 def _is_choice_index(value) -> bool:
@@ -55,7 +56,7 @@ class AnswerField(serializers.Field):
         return value
 
 
-class SubmissionCreateInput(serializers.Serializer):
+class SubmissionCreateInput(InputSerializer):
     answers = serializers.DictField(
         child=AnswerField(),
         allow_empty=True,
@@ -63,7 +64,7 @@ class SubmissionCreateInput(serializers.Serializer):
     )
 
 
-class SubmissionGradeInput(serializers.Serializer):
+class SubmissionGradeInput(InputSerializer):
     score = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=Decimal(0), required=False)
     feedback = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
 

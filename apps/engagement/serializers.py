@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from deltalabs.inputs import InputSerializer
+
 
 class QuestionListQuery(serializers.Serializer):
     lesson = serializers.UUIDField(required=False)
 
 
-class QuestionCreateInput(serializers.Serializer):
+class QuestionCreateInput(InputSerializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=10_000)
     lesson_id = serializers.UUIDField(required=False, allow_null=True)
@@ -20,14 +22,14 @@ class AnswerListQuery(serializers.Serializer):
     question = serializers.UUIDField(required=False)
 
 
-class AnswerCreateInput(serializers.Serializer):
+class AnswerCreateInput(InputSerializer):
     question_id = serializers.UUIDField()
     body = serializers.CharField(max_length=10_000)
 
 
-class AcceptInput(serializers.Serializer):
+class AcceptInput(InputSerializer):
     answer_id = serializers.UUIDField()
 
 
-class HideInput(serializers.Serializer):
+class HideInput(InputSerializer):
     hidden = serializers.BooleanField(default=True)

@@ -2,7 +2,8 @@
 
 Any presented token must be valid, even on public routes: a bad, expired,
 tampered or ``alg: none`` token is 401 ``token_invalid``; so is a token of a
-deactivated user.
+deactivated user. The scheme name is case-insensitive, as HTTP says
+(``Bearer``, ``bearer``, ``BEARER``).
 
 The token's user is read by primary key with only the columns API requests
 use (``repositories.user_for_token``): no password hash, one indexed lookup.
@@ -19,9 +20,25 @@ from rest_framework_simplejwt.settings import api_settings
 from apps.identity import repositories
 from deltalabs import request_context
 
+_SCHEMES = {scheme.lower().encode() for scheme in api_settings.AUTH_HEADER_TYPES}
+
 
 class JWTAuthentication(SimpleJWTAuthentication):
     www_authenticate_realm = "api"
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        """The token of ``Authorization: <scheme> <token>`` whatever the
+        scheme's case (simplejwt compares it case-sensitively, so ``bearer
+        <invalid>`` was read as anonymous on public routes). Another scheme is
+        not ours: no token."""
+        parts = header.split()
+        if not parts or parts[0].lower() not in _SCHEMES:
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed(
+                _("Authorization header must contain two space-delimited values"), code="bad_authorization_header"
+            )
+        return parts[1]
 
     def authenticate(self, request):
         result = super().authenticate(request)

@@ -27,6 +27,7 @@ from apps.labs.models import Booking, Lab, LabClosure, LabOpeningHours
 from apps.labs.schedule import closing_minutes, minutes_of
 from deltalabs.admin_base import DeltaModelAdmin
 from deltalabs.admin_tools import export_csv_action, run_bulk_action
+from deltalabs.dates import FIRST_DAY, LAST_DAY, is_supported_date
 
 
 class OpeningHoursFormSet(BaseInlineFormSet):
@@ -129,6 +130,10 @@ class LabAdmin(DeltaModelAdmin):
         except ValueError:
             day = today
             self.message_user(request, "Unreadable date; showing today.", messages.WARNING)
+        if not is_supported_date(day):
+            # The calendar's edges (years 1 and 9999) leave no room for the day's UTC bounds.
+            day = today
+            self.message_user(request, f"Dates run from {FIRST_DAY} to {LAST_DAY}; showing today.", messages.WARNING)
         schedule = services.lab_day_schedule(actor=request.user, lab_id=lab.pk, day=day)
         context = {
             **self.admin_site.each_context(request),

@@ -4,6 +4,7 @@ by ``apps.labs.outputs``."""
 from rest_framework import serializers
 
 from apps.labs.models import Booking, Lab
+from deltalabs.inputs import InputSerializer
 
 
 class LabListQuery(serializers.Serializer):
@@ -20,7 +21,7 @@ class AvailabilityQuery(serializers.Serializer):
         }
 
 
-class BookingCreateInput(serializers.Serializer):
+class BookingCreateInput(InputSerializer):
     start = serializers.DateTimeField(help_text="UTC start of a slot from the availability, e.g. 2026-11-26T09:00:00Z.")
 
 

@@ -37,6 +37,7 @@ from apps.labs.models import Booking, Lab, LabClosure
 from apps.labs.schedule import OpeningRange, Slot, days_between, local_day_bounds_utc, slots_for_day
 from apps.learning.services import course_role
 from deltalabs.audit import audit_record
+from deltalabs.dates import require_supported_date, require_supported_instant
 from deltalabs.db import atomic, on_commit, transactional
 from deltalabs.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from deltalabs.pagination import Page, paginate
@@ -147,6 +148,8 @@ def lab_availability(
 
     Four queries whatever the range: lab, opening hours, closures, counters.
     """
+    require_supported_date(date_from, field="from")
+    require_supported_date(date_to, field="to")
     lab = _visible_lab(actor, lab_id)
     zone = _zone(lab)
     now = timezone.now()
@@ -187,6 +190,7 @@ def _slot_at(lab: Lab, start: datetime) -> Slot:
             "`start` needs a time zone (use UTC, e.g. 2026-11-26T09:00:00Z).",
             {"start": ["Include a UTC offset, e.g. Z."]},
         )
+    require_supported_instant(start, field="start")
     start = start.astimezone(UTC)
     if start <= timezone.now():
         raise ValidationFailed(
@@ -411,6 +415,8 @@ def closure_create(*, actor: Actor, lab_id: UUID, starts_on: date, ends_on: date
     """
     require_user(actor)
     require_staff_permission(actor, "labs.add_labclosure", "Your staff role does not allow closing labs.")
+    require_supported_date(starts_on, field="starts_on")
+    require_supported_date(ends_on, field="ends_on")
     lab = repositories.lab_get(lab_id)
     if lab is None:
         raise NotFound()

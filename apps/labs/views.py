@@ -4,13 +4,13 @@ Labs and availability are public reads; bookings need a signed-in user.
 Ownership, visibility and every booking rule live in apps.labs.services.
 """
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from apps.labs import outputs, serializers, services
 from deltalabs.api import ApiView, PublicReadOnly, page_response, query_data
-from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
+from deltalabs.openapi import PAGINATION_PARAMETERS, SUPPORTED_DATE_SCHEMA, paginated
 from deltalabs.pagination import page_args
 
 TAGS = ["labs"]
@@ -62,8 +62,10 @@ class LabAvailabilityView(ApiView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (YYYY-MM-DD); default today."),
-            OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, inclusive; default from + 6 days."),
+            OpenApiParameter("from", SUPPORTED_DATE_SCHEMA, description="First local day (YYYY-MM-DD); default today."),
+            OpenApiParameter(
+                "to", SUPPORTED_DATE_SCHEMA, description="Last local day, inclusive; default from + 6 days."
+            ),
         ],
         responses={200: outputs.AvailabilityOutput},
         operation_id="labs_availability",

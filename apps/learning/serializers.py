@@ -4,9 +4,10 @@ rendered by ``apps.learning.outputs``."""
 from rest_framework import serializers
 
 from apps.learning.models import Enrollment
+from deltalabs.inputs import InputSerializer
 
 
-class EnrollmentCreateInput(serializers.Serializer):
+class EnrollmentCreateInput(InputSerializer):
     course_id = serializers.UUIDField()
     sponsorship_code = serializers.CharField(max_length=64, required=False, allow_blank=True)
     waitlist = serializers.BooleanField(
@@ -18,6 +19,6 @@ class EnrollmentListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Enrollment.LEARNER_STATUSES, required=False)
 
 
-class ProgressUpdateInput(serializers.Serializer):
+class ProgressUpdateInput(InputSerializer):
     lesson_id = serializers.UUIDField()
     completed = serializers.BooleanField()

@@ -8,7 +8,7 @@ on by environment variable; see the README's table.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -181,15 +181,19 @@ SIMPLE_JWT = {
 }
 
 # --- REST API (docs/api.md) ---------------------------------------------------
+# ISO 8601 wants a four-digit year (0001); glibc's strftime writes year 1 as "1"
+# with %Y and pads it with %4Y, other platforms pad %Y itself.
+_ISO_YEAR = next((spelling for spelling in ("%Y", "%4Y") if date(1, 1, 1).strftime(spelling) == "0001"), "%Y")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["apps.identity.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["deltalabs.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["deltalabs.inputs.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["deltalabs.ratelimit.DefaultRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "deltalabs.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "deltalabs.errors.exception_handler",
-    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
+    "DATETIME_FORMAT": f"{_ISO_YEAR}-%m-%dT%H:%M:%SZ",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
@@ -210,6 +214,7 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 IDEMPOTENCY_LOCK_SECONDS = env_int("IDEMPOTENCY_LOCK_SECONDS", 120)
 
 SPECTACULAR_SETTINGS = {
+    "GET_LIB_DOC_EXCLUDES": "deltalabs.openapi.doc_excludes",
     "TITLE": "Delta Labs API",
     "DESCRIPTION": (
         "REST API of the Delta Labs education platform. Every error response has the body "
