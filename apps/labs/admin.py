@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,11 +57,34 @@ class LabOpeningHoursInline(admin.TabularInline):
     extra = 0
 
 
+class ClosureForm(forms.ModelForm):
+    """A closure's days lie in the supported calendar (``deltalabs.dates``):
+    the sweep computes each day's UTC bounds, which overflow at the calendar's
+    edges (9999-12-31 east of UTC). Said on the form, not as a 500 from the service."""
+
+    class Meta:
+        model = LabClosure
+        fields = ("lab", "starts_on", "ends_on", "reason")
+
+    def _supported(self, name: str):
+        day = self.cleaned_data.get(name)
+        if day is not None and not is_supported_date(day):
+            raise ValidationError(f"Dates run from {FIRST_DAY} to {LAST_DAY}.")
+        return day
+
+    def clean_starts_on(self):
+        return self._supported("starts_on")
+
+    def clean_ends_on(self):
+        return self._supported("ends_on")
+
+
 class LabClosureInline(admin.TabularInline):
     """Existing closures are read-only; new ones are created by
     ``LabAdmin.save_formset`` through ``closure_create``."""
 
     model = LabClosure
+    form = ClosureForm
     fields = ("starts_on", "ends_on", "reason", "created_at")
     readonly_fields = ("created_at",)
     extra = 0
@@ -163,6 +187,7 @@ class LabClosureAdmin(DeltaModelAdmin):
     search_fields = ("reason", "lab__name")
     raw_id_fields = ("lab",)
     fields = ("lab", "starts_on", "ends_on", "reason")
+    form = ClosureForm
     show_full_result_count = False
     actions = [export_csv_action(["id", "lab__name", "starts_on", "ends_on", "reason", "created_at"])]
 

@@ -146,6 +146,29 @@ def test_closure_admin_add_goes_through_the_service(admin_client, lab, booking):
     assert admin_client.get("/admin/labs/labclosure/").status_code == 200
 
 
+@pytest.mark.parametrize(("starts_on", "ends_on"), [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02")])
+def test_a_closure_at_the_calendars_edge_is_a_form_error(admin_client, lab, starts_on, ends_on):
+    added = admin_client.post(
+        "/admin/labs/labclosure/add/", {"lab": lab.id, "starts_on": starts_on, "ends_on": ends_on, "reason": "x"}
+    )
+    assert added.status_code == 200 and "Dates run from 1900-01-01 to 9000-12-31." in added.content.decode()
+    inline = admin_client.post(
+        f"/admin/labs/lab/{lab.id}/change/",
+        lab_form(
+            lab,
+            **{
+                "closures-TOTAL_FORMS": 1,
+                "closures-0-lab": lab.id,
+                "closures-0-starts_on": starts_on,
+                "closures-0-ends_on": ends_on,
+                "closures-0-reason": "x",
+            },
+        ),
+    )
+    assert inline.status_code == 200 and "Dates run from 1900-01-01 to 9000-12-31." in inline.content.decode()
+    assert not LabClosure.objects.exists()
+
+
 def test_bookings_list_filters_by_lab_and_day_and_searches(admin_client, lab, booking):
     other = services.booking_create(actor=UserFactory(), lab_id=LabFactory().id, start=THURSDAY_10)
 
