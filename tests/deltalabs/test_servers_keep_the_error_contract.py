@@ -11,6 +11,9 @@ body and its request id, never Django's HTML debug pages.
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import uuid
 
 import pytest
 
@@ -43,6 +46,11 @@ def production_server(database, tmp_path_factory):
     log = tmp_path_factory.mktemp("prod") / "gunicorn.log"
     with servers.running(servers.gunicorn_argv(port), servers.production_env(database), port, log) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def database_env(database):
+    return servers.local_env(database)
 
 
 @pytest.fixture(params=["dev", "production"])
@@ -134,3 +142,38 @@ def test_pages_outside_the_api_keep_djangos_pages(server):
     assert reply.status == 200 and reply.content_type.startswith("text/html")
     reply = servers.request(f"{base_url}/no-such-page", headers=headers)
     assert reply.status == 404 and reply.content_type.startswith("text/html")
+
+
+@pytest.fixture
+def poisoned_course(database):
+    """A course title holding a lone surrogate and a NUL, written behind the API's back
+    (bytes ED A0 80 00 cast to TEXT: see tests/deltalabs/test_poisoned_rows.py); restored after.
+    The oldest published course: no earlier test read it, so no server has it cached."""
+    with sqlite3.connect(database) as db:
+        key, title = db.execute(
+            "SELECT id, title FROM catalog_course WHERE status = 'published' ORDER BY published_at LIMIT 1"
+        ).fetchone()
+        db.execute(
+            "UPDATE catalog_course SET title = title || CAST(? AS TEXT) WHERE id = ?",
+            ["\ud800".encode("utf-8", "surrogatepass") + b"\x00", key],
+        )
+    yield str(uuid.UUID(key))
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE catalog_course SET title = ? WHERE id = ?", [title, key])
+
+
+def test_a_poisoned_row_is_read_and_reported(poisoned_course, server, database_env):
+    base_url, headers = server
+    reply = servers.request(f"{base_url}/v1/courses/{poisoned_course}", headers=headers)
+    assert reply.status == 200, reply.body[:300]
+    assert json.loads(reply.body.decode("utf-8"))["title"].endswith("\ufffd" * 4)
+    checked = subprocess.run(
+        [servers.PYTHON, "manage.py", "check_data"],
+        cwd=servers.BASE_DIR,
+        env=database_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert f"catalog.Course {poisoned_course} title" in checked.stdout.splitlines()
