@@ -21,6 +21,7 @@ from uuid import UUID
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from apps.catalog.models import Category, Course, CourseInstructor, Lesson, Resource, Section
+from deltalabs.prepared import PreparedSelect
 
 
 def course_get(course_id: UUID) -> Course | None:
@@ -129,8 +130,15 @@ def course_instructor_ids(course_id: UUID) -> list[UUID]:
     return list(CourseInstructor.objects.filter(course_id=course_id).values_list("user_id", flat=True))
 
 
+_SEATS_TAKEN = PreparedSelect(
+    lambda ids: Course.objects.filter(pk__in=ids).order_by().values_list("id", "seats_taken"),
+    Course._meta.pk,
+)
+
+
 def course_seats_taken(course_ids: Iterable[UUID]) -> dict[UUID, int]:
-    return dict(Course.objects.filter(pk__in=list(course_ids)).values_list("id", "seats_taken"))
+    """Seats taken per course (every cached list and detail hit reads them: compiled once)."""
+    return dict(_SEATS_TAKEN.rows(course_ids))
 
 
 def course_slug_exists(slug: str, *, exclude_id: UUID | None = None) -> bool:

@@ -8,6 +8,7 @@ from uuid import UUID
 from django.contrib.auth.models import Group, Permission
 
 from apps.identity.models import RevokedToken, User, UserGroup, normalize_email
+from deltalabs.prepared import PreparedSelect
 
 
 def user_get(user_id: UUID) -> User | None:
@@ -19,9 +20,16 @@ def user_get(user_id: UUID) -> User | None:
 TOKEN_USER_FIELDS = ("id", "email", "display_name", "bio", "timezone", "date_joined", "is_staff", "is_active")
 
 
+_USER_FOR_TOKEN = PreparedSelect(
+    lambda ids: User.objects.filter(pk=ids[0]).only(*TOKEN_USER_FIELDS).order_by()[:1],
+    User._meta.pk,
+)
+
+
 def user_for_token(user_id) -> User | None:
-    """The user a valid access token names, by primary key, with ``TOKEN_USER_FIELDS`` only."""
-    users = list(User.objects.filter(pk=user_id).only(*TOKEN_USER_FIELDS).order_by()[:1])
+    """The user a valid access token names, by primary key, with ``TOKEN_USER_FIELDS`` only
+    (runs on every authenticated request: compiled once, see ``deltalabs.prepared``)."""
+    users = _USER_FOR_TOKEN.objects([user_id])
     return users[0] if users else None
 
 

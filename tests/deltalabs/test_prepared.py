@@ -1,0 +1,100 @@
+"""``deltalabs.prepared``: a SELECT compiled once answers what the ORM answers."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.catalog import repositories as catalog_repositories
+from apps.catalog.models import Course
+from apps.identity import repositories as identity_repositories
+from apps.identity.models import User
+from deltalabs.db import is_mongodb
+from deltalabs.prepared import PreparedSelect
+from tests.factories.catalog import CourseFactory
+from tests.factories.identity import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(user: User) -> dict:
+    """The loaded (non-deferred) field values of a user, as Python values."""
+    return {name: getattr(user, name) for name in user.__dict__ if not name.startswith("_")}
+
+
+def test_token_user_is_the_orm_user_with_the_same_fields_loaded_and_deferred():
+    for user in (UserFactory(bio="Curious.", timezone="Europe/Paris"), StaffFactory()):
+        reference = User.objects.filter(pk=user.pk).only(*identity_repositories.TOKEN_USER_FIELDS).get()
+        with CaptureQueriesContext(connection) as queries:
+            found = identity_repositories.user_for_token(str(user.pk))
+        assert len(queries) == 1
+        assert type(found) is User and found.pk == user.pk
+        assert _fields(found) == _fields(reference)
+        assert found.get_deferred_fields() == reference.get_deferred_fields()
+        assert "password" in found.get_deferred_fields()
+        assert found.date_joined.tzinfo is not None
+        assert found.is_staff is user.is_staff and found.is_active is True
+        assert found._state.adding is False and found._state.db == "default"
+
+
+def test_token_user_absent_or_malformed():
+    assert identity_repositories.user_for_token(uuid.uuid4()) is None
+    with pytest.raises(ValidationError):
+        identity_repositories.user_for_token("not-a-uuid")
+
+
+def test_seats_taken_is_the_orm_answer_for_in_lists_of_any_size():
+    courses = [CourseFactory(capacity=10, seats_taken=n) for n in range(4)]
+    ids = [course.pk for course in courses]
+    for wanted in (ids[:1], ids, [ids[2], ids[0]], [ids[1], ids[1], None, str(ids[3])], [uuid.uuid4()]):
+        reference = dict(Course.objects.filter(pk__in=wanted).values_list("id", "seats_taken"))
+        assert catalog_repositories.course_seats_taken(wanted) == reference
+    assert all(isinstance(key, uuid.UUID) for key in catalog_repositories.course_seats_taken(ids))
+
+
+def test_an_empty_list_runs_no_query():
+    with CaptureQueriesContext(connection) as queries:
+        assert catalog_repositories.course_seats_taken([]) == {}
+    assert len(queries) == 0
+
+
+def test_values_are_converted_like_the_orm_converts_them():
+    course = CourseFactory(price=Decimal("49.00"))
+    prepared = PreparedSelect(
+        lambda ids: Course.objects.filter(pk__in=ids).values_list("id", "price", "published_at", "status"),
+        Course._meta.pk,
+    )
+    reference = list(Course.objects.filter(pk=course.pk).values_list("id", "price", "published_at", "status"))
+    assert prepared.rows([course.pk]) == reference
+    assert prepared.rows([course.pk])[0][1] == Decimal("49.00")
+
+
+def test_each_shape_is_compiled_once_and_reused():
+    users = UserFactory.create_batch(2)
+    prepared = PreparedSelect(lambda ids: User.objects.filter(pk__in=ids).values_list("email"), User._meta.pk)
+    assert prepared.rows([users[0].pk]) == [(users[0].email,)]
+    assert prepared.rows([users[1].pk]) == [(users[1].email,)]
+    assert len(prepared._compiled) == (0 if is_mongodb() else 1)
+    assert sorted(prepared.rows([user.pk for user in users])) == sorted((user.email,) for user in users)
+    # MongoDB runs the queryset itself: nothing is compiled there.
+    assert len(prepared._compiled) == (0 if is_mongodb() else 2)
+
+
+def test_a_shape_with_constant_parameters_is_refused():
+    """Parameters other than the bound values would be frozen at their first value
+    (on MongoDB the queryset runs as written)."""
+    course = CourseFactory()
+    prepared = PreparedSelect(
+        lambda ids: Course.objects.filter(pk__in=ids, status=Course.Status.PUBLISHED).values_list("id"),
+        Course._meta.pk,
+    )
+    if is_mongodb():
+        assert prepared.rows([course.pk]) == [(course.pk,)]
+        return
+    with pytest.raises(ValueError, match="only take the values bound per call"):
+        prepared.rows([course.pk])
