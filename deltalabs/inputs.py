@@ -12,7 +12,8 @@ Three parts, each applied in one place:
   where the view would ignore it.
 - ``check_query`` holds query keys and values to the same string rules.
 - ``InputSerializer``, the base of every request-body serializer, reads JSON
-  types strictly: a number is not a string, a string is not a boolean, an
+  types strictly, as the schema documents them: a number is not a string, a
+  string is not a boolean or an integer, a decimal is a decimal string, an
   integer is not a UUID, a date-time names its time zone and lies in the
   supported range (``deltalabs.dates``).
 
@@ -166,7 +167,8 @@ def check_query(query) -> None:
 
 STRING_MESSAGE = "Must be a string."
 INTEGER_MESSAGE = "Must be an integer."
-NUMBER_TYPE_MESSAGE = "Must be a number or a decimal string."
+DECIMAL_MESSAGE = 'Must be a decimal string, e.g. "8.50".'
+NUMBER_TYPE_MESSAGE = "Must be a number."
 BOOLEAN_MESSAGE = "Must be true or false."
 OBJECT_MESSAGE = "Must be an object."
 LIST_MESSAGE = "Must be a list."
@@ -224,9 +226,11 @@ def _scalar_problem(field: serializers.Field, value: Any) -> str | None:
         return None if isinstance(value, bool) else BOOLEAN_MESSAGE
     if isinstance(field, serializers.IntegerField):
         return None if _is_integer(value) else INTEGER_MESSAGE
-    if isinstance(field, serializers.DecimalField | serializers.FloatField):
-        ok = isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool))
-        return None if ok else NUMBER_TYPE_MESSAGE
+    if isinstance(field, serializers.DecimalField):
+        # Decimals travel as strings, like money (COERCE_DECIMAL_TO_STRING): exact, as the schema says.
+        return None if isinstance(value, str) else DECIMAL_MESSAGE
+    if isinstance(field, serializers.FloatField):
+        return None if isinstance(value, int | float) and not isinstance(value, bool) else NUMBER_TYPE_MESSAGE
     if isinstance(field, serializers.UUIDField):
         return None if isinstance(value, str) else field.error_messages["invalid"]
     if isinstance(field, serializers.DateField):

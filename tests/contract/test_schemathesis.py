@@ -133,12 +133,6 @@ def _is_positive(case) -> bool:
     return case.meta is None or not case.meta.generation.mode.is_negative
 
 
-# DRF's field parsing, which a JSON Schema cannot describe: what each field
-# reads from a JSON value of another type.
-_DRF_TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1}
-_DRF_FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0}
-
-
 def _resolve(schema: dict, root: dict) -> dict:
     """Follow local ``$ref``s (schemathesis bundles them under the body schema)."""
     while isinstance(schema, dict) and "$ref" in schema:
@@ -150,9 +144,10 @@ def _resolve(schema: dict, root: dict) -> dict:
 
 
 def _as_drf_reads(value, schema: dict, root: dict):
-    """``value`` as DRF would read it into a field documented by ``schema``:
-    strings trimmed, numbers accepted as strings, numeric strings as numbers,
-    "yes"/1 as booleans, nested objects and lists alike."""
+    """``value`` as the server reads it into a field documented by ``schema``:
+    strings trimmed, nested objects and lists alike. Types are strict
+    (``deltalabs.inputs.InputSerializer``): no other value is read as
+    another."""
     schema = _resolve(schema, root)
     kind = schema.get("type")
     if isinstance(value, dict) and (kind == "object" or "properties" in schema):
@@ -160,28 +155,14 @@ def _as_drf_reads(value, schema: dict, root: dict):
         return {key: _as_drf_reads(item, properties.get(key, {}), root) for key, item in value.items()}
     if isinstance(value, list) and kind == "array":
         return [_as_drf_reads(item, schema.get("items", {}), root) for item in value]
-    try:
-        if kind == "boolean" and isinstance(value, (str, int, float)):
-            return True if value in _DRF_TRUE else False if value in _DRF_FALSE else value
-        if kind == "string" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        if kind == "string" and isinstance(value, str):
-            return value.strip()
-        if kind == "integer" and isinstance(value, (str, float)) and not isinstance(value, bool):
-            number = float(value)
-            return int(number) if number.is_integer() else value
-        if kind == "number" and isinstance(value, str):
-            return float(value)
-    except (ValueError, OverflowError):
-        return value
+    if kind == "string" and isinstance(value, str):
+        return value.strip()
     return value
 
 
 def _valid_once_read_by_drf(case) -> bool:
     """A "schema-violating" body the server rightly accepts: once read the way
-    DRF reads JSON (``123`` into a string field is "123", ``" x "`` is "x",
-    ``"5"`` into an integer field is 5, ``"yes"`` into a boolean is true) it
-    satisfies the schema. DRF's documented leniency, not a contract breach."""
+    DRF reads strings (``" x "`` is "x") it satisfies the schema."""
     if case.body is None or not case.operation.body:
         return False
     body = next(iter(case.operation.body))

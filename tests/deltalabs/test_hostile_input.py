@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -403,12 +404,14 @@ class TestStrictTypes:
         details = assert_error(response, 400, "validation_error")["details"]
         assert details == {"conversation_id": ["Must be a valid UUID."], "message": ["This field is required."]}
 
-    def test_a_decimal_score_may_be_a_number_or_a_string(self, essay, instructor):
+    def test_a_decimal_score_is_a_decimal_string(self, essay, instructor):
         submission = SubmissionFactory(assessment=essay, status="submitted", score=None)
         client = client_for(instructor)
-        assert client.patch(f"/v1/submissions/{submission.pk}", {"score": 7.5}, format="json").status_code == 200
         assert client.patch(f"/v1/submissions/{submission.pk}", {"score": "8.25"}, format="json").status_code == 200
-        refused = client.patch(f"/v1/submissions/{submission.pk}", {"score": True}, format="json")
-        assert assert_error(refused, 400, "validation_error")["details"] == {
-            "score": ["Must be a number or a decimal string."]
-        }
+        for number in (7.5, 7, True):
+            refused = client.patch(f"/v1/submissions/{submission.pk}", {"score": number}, format="json")
+            assert assert_error(refused, 400, "validation_error")["details"] == {
+                "score": ['Must be a decimal string, e.g. "8.50".']
+            }
+        submission.refresh_from_db()
+        assert submission.score == Decimal("8.25")
