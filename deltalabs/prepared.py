@@ -13,8 +13,10 @@ Only SQL engines take this path: on MongoDB (django-mongodb-backend compiles
 querysets to aggregation pipelines, not SQL) every call runs the queryset
 itself, which is also what the Mongo compile gate checks.
 
-A shape's only parameters must be the values bound per call (checked when it
-is compiled); constants belong in the SQL the shape produces.
+A shape's only parameters must be the values bound per call, in their order
+(checked when it is compiled: the ORM's parameters must equal the values as
+prepared here); constants belong in the SQL the shape produces. Shapes
+that follow relations (``select_related``) are refused.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ from django.db.models import Field, Model, QuerySet
 class _Compiled:
     """One shape's SQL on one database, with how to read its rows back."""
 
-    def __init__(self, queryset: QuerySet, using: str, parameter_count: int) -> None:
+    def __init__(self, queryset: QuerySet, using: str, bound: list) -> None:
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        if len(params) != parameter_count:
+        if list(params) != bound:
             raise ValueError(
-                f"A prepared shape may only take the values bound per call: {parameter_count} expected, "
-                f"the SQL has {len(params)} parameters ({sql})"
+                "A prepared shape may only take the values bound per call, in their order: "
+                f"{bound} expected, the SQL has {list(params)} ({sql})"
             )
+        if (compiler.klass_info or {}).get("related_klass_infos"):
+            raise ValueError("A prepared shape cannot follow relations (select_related).")
         self.sql = sql
         self.model = queryset.model
         self.converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
@@ -64,9 +68,13 @@ class _Compiled:
 
 
 class PreparedSelect:
-    """``build(values)`` returns the queryset for a list of lookup values; each
-    value must appear as exactly one SQL parameter, in order, prepared for the
-    database by ``field`` (the field the values are compared with).
+    """``build(values)`` returns the queryset for a list of values; each value
+    must appear as exactly one SQL parameter, in order.
+
+    ``field`` is the field an ``IN`` list (or one key) is compared with: every
+    value is prepared by it, and the values are bound as the ORM binds an
+    ``IN`` list (each once, without None). ``fields`` instead names one field
+    per value, in order (``lab_id = %s AND start >= %s AND start < %s``).
 
     ``rows(values)`` gives what ``values_list`` rows would be; ``objects(values)``
     the model instances of a model queryset (``only()`` respected).
@@ -74,11 +82,29 @@ class PreparedSelect:
     list of 20 values is another statement than one of 3).
     """
 
-    def __init__(self, build: Callable[[list], QuerySet], field: Field, using: str = DEFAULT_DB_ALIAS) -> None:
+    def __init__(
+        self,
+        build: Callable[[list], QuerySet],
+        field: Field | None = None,
+        *,
+        fields: Sequence[Field] = (),
+        using: str = DEFAULT_DB_ALIAS,
+    ) -> None:
+        if (field is None) == (not fields):
+            raise ValueError("Name either the field of an IN list or one field per value.")
         self.build = build
         self.field = field
+        self.fields = tuple(fields)
         self.using = using
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
+
+    def _values(self, values: Sequence[Any]) -> list:
+        if self.field is not None:
+            return _distinct(values)
+        values = list(values)
+        if len(values) != len(self.fields):
+            raise ValueError(f"{len(self.fields)} values expected, got {len(values)}.")
+        return values
 
     def _run(self, values: list) -> tuple[_Compiled | None, list[tuple]] | None:
         """The shape and its rows for ``values``; None on MongoDB (run the queryset)."""
@@ -87,20 +113,24 @@ class PreparedSelect:
             return None
         if not values:
             return None, []  # the ORM answers an empty IN list without a query
+        fields = self.fields or [self.field] * len(values)
+        params = [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(fields, values, strict=True)
+        ]
         key = (connection.alias, connection.vendor, len(values))
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = _Compiled(self.build(values), self.using, len(values))
-        params = [self.field.get_db_prep_value(value, connection, prepared=False) for value in values]
+            compiled = self._compiled[key] = _Compiled(self.build(values), self.using, params)
         return compiled, compiled.rows(connection, params)
 
     def rows(self, values: Sequence[Any]) -> list[tuple]:
-        values = _distinct(values)
+        values = self._values(values)
         ran = self._run(values)
         return list(self.build(values)) if ran is None else ran[1]
 
     def objects(self, values: Sequence[Any]) -> list[Model]:
-        values = _distinct(values)
+        values = self._values(values)
         ran = self._run(values)
         if ran is None:
             return list(self.build(values))

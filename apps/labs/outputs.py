@@ -4,7 +4,8 @@ The output serializers of the labs views and of the assistant's lab tools: a
 lab, its availability and a booking read the same wherever they appear.
 """
 
-from datetime import UTC
+import functools
+from datetime import UTC, datetime
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -109,6 +110,13 @@ class BookingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@functools.lru_cache(maxsize=16_384)
+def _utc_text(instant: datetime, datetime_format: str) -> str:
+    """An instant as the API writes it (``DATETIME_FORMAT`` in UTC). Slot
+    boundaries repeat from request to request, so each worker formats each once."""
+    return instant.astimezone(UTC).strftime(datetime_format)
+
+
 def render_availability(availability) -> dict:
     """``AvailabilityOutput(availability).data`` (a ``services.Availability``),
     written out by hand: a 31-day answer has about 500 slots, and a field
@@ -122,8 +130,8 @@ def render_availability(availability) -> dict:
         "to": availability.date_to.isoformat(),
         "slots": [
             {
-                "start": slot.start.astimezone(UTC).strftime(datetime_format),
-                "end": slot.end.astimezone(UTC).strftime(datetime_format),
+                "start": _utc_text(slot.start, datetime_format),
+                "end": _utc_text(slot.end, datetime_format),
                 "capacity": int(slot.capacity),
                 "booked": int(slot.booked),
                 "available": int(slot.available),

@@ -13,12 +13,46 @@ from uuid import UUID
 from django.db.models import F, QuerySet, Sum
 
 from apps.labs.models import Booking, Lab, LabClosure, LabOpeningHours, LabSlot, UserBookingGuard
+from deltalabs.prepared import PreparedSelect
+
+# The availability read's queries run on every request of a public, heavy
+# endpoint: compiled once (deltalabs.prepared). Chained filters keep the
+# parameters in the order of the values.
+_LAB = PreparedSelect(lambda values: Lab.objects.filter(pk=values[0]).order_by()[:1], Lab._meta.pk)
+_OPENING_HOURS = PreparedSelect(
+    lambda values: LabOpeningHours.objects.filter(lab_id=values[0]).order_by("weekday", "opens_at"),
+    LabOpeningHours._meta.get_field("lab"),
+)
+_CLOSURES_OVERLAPPING = PreparedSelect(
+    lambda values: (
+        LabClosure.objects.filter(lab_id=values[0])
+        .filter(starts_on__lte=values[1])
+        .filter(ends_on__gte=values[2])
+        .order_by("starts_on", "id")
+    ),
+    fields=[LabClosure._meta.get_field(name) for name in ("lab", "starts_on", "ends_on")],
+)
+_SLOT_COUNTERS = PreparedSelect(
+    lambda values: (
+        LabSlot.objects.filter(lab_id=values[0])
+        .filter(start__gte=values[1])
+        .filter(start__lt=values[2])
+        .values_list("start", "booked")
+    ),
+    fields=[LabSlot._meta.get_field(name) for name in ("lab", "start", "start")],
+)
 
 # --- Labs ---------------------------------------------------------------------
 
 
 def lab_get(lab_id: UUID) -> Lab | None:
     return Lab.objects.select_related("required_course").filter(pk=lab_id).first()
+
+
+def lab_by_id(lab_id: UUID) -> Lab | None:
+    """The lab alone (its required course not joined)."""
+    labs = _LAB.objects([lab_id])
+    return labs[0] if labs else None
 
 
 def labs_active(*, kind: str | None = None) -> QuerySet[Lab]:
@@ -29,7 +63,7 @@ def labs_active(*, kind: str | None = None) -> QuerySet[Lab]:
 
 
 def opening_hours(lab_id: UUID) -> list[LabOpeningHours]:
-    return list(LabOpeningHours.objects.filter(lab_id=lab_id).order_by("weekday", "opens_at"))
+    return _OPENING_HOURS.objects([lab_id])
 
 
 # --- Closures -----------------------------------------------------------------
@@ -37,9 +71,7 @@ def opening_hours(lab_id: UUID) -> list[LabOpeningHours]:
 
 def closures_overlapping(lab_id: UUID, first: date, last: date) -> list[LabClosure]:
     """Closures sharing at least one day with ``first..last`` (inclusive)."""
-    return list(
-        LabClosure.objects.filter(lab_id=lab_id, starts_on__lte=last, ends_on__gte=first).order_by("starts_on", "id")
-    )
+    return _CLOSURES_OVERLAPPING.objects([lab_id, last, first])
 
 
 def closures_ending_on_or_after(lab_id: UUID, day: date) -> list[LabClosure]:
@@ -68,8 +100,7 @@ def closure_delete(closure_id: UUID) -> int:
 
 def slot_counters(lab_id: UUID, lower: datetime, upper: datetime) -> dict[datetime, int]:
     """``{start: booked}`` of the counter rows with ``lower <= start < upper``."""
-    rows = LabSlot.objects.filter(lab_id=lab_id, start__gte=lower, start__lt=upper).values_list("start", "booked")
-    return dict(rows)
+    return dict(_SLOT_COUNTERS.rows([lab_id, lower, upper]))
 
 
 def slot_exists(lab_id: UUID, start: datetime) -> bool:

@@ -20,6 +20,7 @@ MongoDB has no savepoints to recover a nested one from a unique-key race.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -59,9 +60,9 @@ def _zone(lab: Lab) -> ZoneInfo:
     return ZoneInfo(lab.timezone)
 
 
-def _visible_lab(actor, lab_id: UUID) -> Lab:
+def _visible_lab(actor, lab_id: UUID, *, fetch=repositories.lab_get) -> Lab:
     """The lab if the actor may see it: active labs for everyone, inactive ones for staff."""
-    lab = repositories.lab_get(lab_id)
+    lab = fetch(lab_id)
     if lab is None or (not lab.is_active and not is_staff(actor)):
         raise NotFound()
     return lab
@@ -72,6 +73,34 @@ def _ranges(lab_id: UUID) -> list[OpeningRange]:
         OpeningRange(weekday=hours.weekday, opens_at=hours.opens_at, closes_at=hours.closes_at)
         for hours in repositories.opening_hours(lab_id)
     ]
+
+
+#: Slot grids each worker keeps (``_slot_grid``): a 31-day grid is about 500 slots.
+SLOT_GRID_MEMO_SIZE = 64
+
+
+@functools.lru_cache(maxsize=SLOT_GRID_MEMO_SIZE)
+def _slot_grid(
+    first: date,
+    last: date,
+    ranges: tuple[OpeningRange, ...],
+    slot_minutes: int,
+    zone_name: str,
+    closed: frozenset[date],
+) -> tuple[Slot, ...]:
+    """The slots of the local days ``first..last`` outside ``closed``, in time order.
+
+    A pure function of its arguments (the lab's opening hours, slot length, time
+    zone and closed days as read by this request), so a worker keeps the last
+    grids it computed: a change to any of them is another key, never a stale
+    grid. Seats are not part of it; they are read on every request."""
+    zone = ZoneInfo(zone_name)
+    return tuple(
+        slot
+        for day in days_between(first, last)
+        if day not in closed
+        for slot in slots_for_day(day, ranges, slot_minutes=slot_minutes, zone=zone)
+    )
 
 
 def _closed_days(closures: list[LabClosure], first: date, last: date) -> set[date]:
@@ -147,10 +176,11 @@ def lab_availability(
     slots; slots that have started are listed with ``available`` 0. Public.
 
     Four queries whatever the range: lab, opening hours, closures, counters.
+    The slot grid is computed once per worker for the same inputs (``_slot_grid``).
     """
     require_supported_date(date_from, field="from")
     require_supported_date(date_to, field="to")
-    lab = _visible_lab(actor, lab_id)
+    lab = _visible_lab(actor, lab_id, fetch=repositories.lab_by_id)
     zone = _zone(lab)
     now = timezone.now()
     if date_from is None:
@@ -164,18 +194,17 @@ def lab_availability(
             f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time.",
             {"to": [f"At most {MAX_AVAILABILITY_DAYS} days after `from`, inclusive."]},
         )
-    ranges = _ranges(lab.pk)
+    ranges = tuple(_ranges(lab.pk))
     closed = _closed_days(repositories.closures_overlapping(lab.pk, date_from, date_to), date_from, date_to)
     lower, upper = local_day_bounds_utc(date_from, date_to, zone)
     counters = repositories.slot_counters(lab.pk, lower, upper)
+    grid = _slot_grid(date_from, date_to, ranges, lab.slot_minutes, lab.timezone, frozenset(closed))
+    capacity = lab.capacity
     slots = []
-    for day in days_between(date_from, date_to):
-        if day in closed:
-            continue
-        for slot in slots_for_day(day, ranges, slot_minutes=lab.slot_minutes, zone=zone):
-            booked = counters.get(slot.start, 0)
-            available = 0 if slot.start <= now else max(lab.capacity - booked, 0)
-            slots.append(SlotAvailability(slot.start, slot.end, lab.capacity, booked, available))
+    for slot in grid:
+        booked = counters.get(slot.start, 0)
+        available = 0 if slot.start <= now else max(capacity - booked, 0)
+        slots.append(SlotAvailability(slot.start, slot.end, capacity, booked, available))
     return Availability(lab_id=lab.pk, timezone=lab.timezone, date_from=date_from, date_to=date_to, slots=slots)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.catalog import repositories as catalog_repositories
 from apps.catalog.models import Course
@@ -96,5 +98,56 @@ def test_a_shape_with_constant_parameters_is_refused():
     if is_mongodb():
         assert prepared.rows([course.pk]) == [(course.pk,)]
         return
-    with pytest.raises(ValueError, match="only take the values bound per call"):
+    with pytest.raises(ValueError, match="only take the values bound per call, in their order"):
         prepared.rows([course.pk])
+
+
+def test_positional_values_bind_in_order_and_a_wrong_order_is_refused():
+    from apps.labs.models import LabSlot
+    from tests.factories.labs import LabFactory
+
+    lab = LabFactory()
+    start = timezone.now().replace(microsecond=0)
+    LabSlot.objects.create(lab=lab, start=start, booked=1)
+    fields = [LabSlot._meta.get_field(name) for name in ("lab", "start", "start")]
+    prepared = PreparedSelect(
+        lambda values: (
+            LabSlot.objects.filter(lab_id=values[0])
+            .filter(start__gte=values[1])
+            .filter(start__lt=values[2])
+            .values_list("start", "booked")
+        ),
+        fields=fields,
+    )
+    window = [lab.pk, start - timedelta(hours=1), start + timedelta(hours=1)]
+    assert prepared.rows(window) == [(start, 1)]
+    assert prepared.rows([lab.pk, start + timedelta(hours=1), start + timedelta(hours=2)]) == []
+    swapped = PreparedSelect(
+        lambda values: (
+            LabSlot.objects.filter(start__gte=values[1])
+            .filter(lab_id=values[0])
+            .filter(start__lt=values[2])
+            .values_list("start")
+        ),
+        fields=fields,
+    )
+    if is_mongodb():
+        assert swapped.rows(window) == [(start,)]
+        return
+    with pytest.raises(ValueError, match="in their order"):
+        swapped.rows(window)
+
+
+def test_a_shape_that_follows_relations_is_refused():
+    from apps.labs.models import Lab
+    from tests.factories.labs import LabFactory
+
+    lab = LabFactory()
+    prepared = PreparedSelect(
+        lambda values: Lab.objects.select_related("required_course").filter(pk=values[0]), Lab._meta.pk
+    )
+    if is_mongodb():
+        assert prepared.objects([lab.pk]) == [lab]
+        return
+    with pytest.raises(ValueError, match="select_related"):
+        prepared.objects([lab.pk])
