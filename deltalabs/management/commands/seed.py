@@ -12,7 +12,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from deltalabs.seeding import SCALES, SEEDER_MODULES, SeedContext
+from deltalabs.seeding import SCALES, SEEDER_MODULES, SeedContext, bulk_write_connection
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         # DEBUG makes Django format and keep every statement it runs; for
         # hundreds of thousands of bulk-inserted rows that was a tenth of the
         # seeding time, and nobody reads that log.
-        with override_settings(DEBUG=False):
+        with override_settings(DEBUG=False), bulk_write_connection():
             self._seed(size=size, no_progress=no_progress)
 
     def _seed(self, *, size: str, no_progress: bool) -> None:
