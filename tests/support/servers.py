@@ -4,8 +4,9 @@ the production one (the Procfile's gunicorn with ``config.settings.production``)
 
 Each runs on a file-backed SQLite database of its own, with none of the test
 process's environment (settings module, Redis, database) leaking in. Ports come
-from ``TEST_HTTP_PORT_BASE`` + an offset when that variable is set (machines where
-each job owns a port range), otherwise the system picks a free one.
+from ``TEST_HTTP_PORT_BASE`` when that variable is set (machines where each job owns
+a port range: two ports per pytest-xdist worker from there), otherwise the system
+picks a free one.
 """
 
 from __future__ import annotations
@@ -41,10 +42,16 @@ class Reply:
         return self.headers.get("content-type", "")
 
 
+SERVERS_PER_WORKER = 2
+
+
 def port_for(offset: int) -> int:
+    """``offset`` (0 or 1) of this test process's ports: pytest-xdist workers each get their own pair."""
     base = os.environ.get("TEST_HTTP_PORT_BASE")
     if base:
-        return int(base) + offset
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+        return int(base) + SERVERS_PER_WORKER * index + offset
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
