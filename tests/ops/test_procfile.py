@@ -3,13 +3,10 @@ answers the load balancer's probes and writes one JSON access-log line per reque
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -18,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.support import servers
 
 PROCFILE = settings.BASE_DIR / "Procfile"
 
@@ -76,33 +75,11 @@ def web_process(tmp_path):
         PAYMENT_PROVIDER="sandbox",
         DATABASE_URL=f"sqlite:///{tmp_path / 'web.sqlite3'}",
     )
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            ["/bin/sh", "-c", f"exec {procfile()['web']}"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", log_path
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+    # A shell runs the line, as a process manager would; started and stopped
+    # like every other test server (tests/support/servers.py).
+    argv = ["/bin/sh", "-c", f"exec {procfile()['web']}"]
+    with servers.running(argv, env, port, log_path) as base_url:
+        yield base_url, log_path
 
 
 def test_web_process_serves_probes_and_logs_json(web_process):
@@ -119,7 +96,8 @@ def test_web_process_serves_probes_and_logs_json(web_process):
     deadline = time.monotonic() + 5
     while True:
         lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
-        access = [line for line in lines if line.get("logger") == "deltalabs.access"]
+        # the first line is the start-up wait's own /healthz probe
+        access = [line for line in lines if line.get("logger") == "deltalabs.access"][1:]
         if len(access) >= 3 or time.monotonic() > deadline:
             break
         time.sleep(0.05)
