@@ -62,6 +62,19 @@ class ApiView(IdempotencyMixin, InputBoundaryMixin, APIView):
     """Base class of every project API view."""
 
 
+class NoStoreMixin:
+    """For views whose answers carry credentials (access and refresh tokens):
+    every response, errors and idempotent replays included, says no cache may
+    keep it (``Cache-Control: no-store``; ``Pragma: no-cache`` for HTTP/1.0
+    caches). List it before ``ApiView``."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
+
+
 class PublicReadOnly(BasePermission):
     """Anyone may read (people browse before they sign up); writes need a user.
     A token that is sent must still be valid: authentication runs first."""

@@ -149,6 +149,11 @@ def course_seats_taken(course_ids: Iterable[UUID]) -> dict[UUID, int]:
     return dict(_SEATS_TAKEN.rows(course_ids))
 
 
+def course_id_by_slug(slug: str) -> UUID | None:
+    """The id of the course with this slug (one lookup on the unique slug index), or None."""
+    return Course.objects.filter(slug=slug).values_list("id", flat=True).first()
+
+
 def course_slug_exists(slug: str, *, exclude_id: UUID | None = None) -> bool:
     queryset = Course.objects.filter(slug=slug)
     if exclude_id is not None:

@@ -356,6 +356,19 @@ def course_list_document(*, query: CourseQuery, render: RenderCourses) -> dict:
 RenderCourseDetail = Callable[[CourseDetail], dict]
 
 
+def course_id_for_ref(course_ref: UUID | str) -> UUID:
+    """The id of the course a path names by id or by slug (``GET
+    /v1/courses/{course_id}``): an id is returned as it is, a slug is looked up
+    (one indexed query). 404 ``not_found`` for an unknown slug; whether the
+    actor may see the course is decided by the caller, as for an id."""
+    if isinstance(course_ref, UUID):
+        return course_ref
+    course_id = repositories.course_id_by_slug(course_ref)
+    if course_id is None:
+        raise NotFound("Course not found.")
+    return course_id
+
+
 def course_detail_cache_keys(course_id: UUID) -> list[str]:
     """The cache entry ``course_detail_document`` reads for this course (the
     rate limiter fetches it in its own Redis round trip)."""

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.identity import outputs, serializers, services
-from deltalabs.api import ApiView
+from deltalabs.api import ApiView, NoStoreMixin
 from deltalabs.ratelimit import AuthRateThrottle, DefaultRateThrottle
 
 
@@ -14,7 +14,7 @@ def _session_body(user, tokens) -> dict:
     return outputs.SessionOutput({"access": tokens.access, "refresh": tokens.refresh, "user": user}).data
 
 
-class RegisterView(ApiView):
+class RegisterView(NoStoreMixin, ApiView):
     permission_classes = [AllowAny]
     throttle_classes = [AuthRateThrottle, DefaultRateThrottle]
 
@@ -32,7 +32,7 @@ class RegisterView(ApiView):
         return Response(_session_body(user, tokens), status=status.HTTP_201_CREATED)
 
 
-class LoginView(ApiView):
+class LoginView(NoStoreMixin, ApiView):
     permission_classes = [AllowAny]
     throttle_classes = [AuthRateThrottle, DefaultRateThrottle]
 
@@ -50,7 +50,7 @@ class LoginView(ApiView):
         return Response(_session_body(user, tokens))
 
 
-class RefreshView(ApiView):
+class RefreshView(NoStoreMixin, ApiView):
     permission_classes = [AllowAny]
 
     @extend_schema(

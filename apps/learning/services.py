@@ -565,10 +565,12 @@ def course_detail(*, actor, course_id: UUID) -> catalog_services.CourseDetail:
     return catalog_services.course_detail(actor=actor, course_id=course_id, enrolled=_is_enrolled(actor, course_id))
 
 
-def course_detail_document(*, actor, course_id: UUID, render: catalog_services.RenderCourseDetail) -> dict:
+def course_detail_document(*, actor, course_id: UUID | str, render: catalog_services.RenderCourseDetail) -> dict:
     """``course_detail`` as the REST API serves it: catalog's cached rendering
     (``apps.catalog.services.course_detail_document``) with the enrollment
-    fact. No side effects."""
+    fact. ``course_id`` may also be the course's slug (404 when unknown). No
+    side effects."""
+    course_id = catalog_services.course_id_for_ref(course_id)
     return catalog_services.course_detail_document(
         actor=actor, course_id=course_id, render=render, enrolled=_is_enrolled(actor, course_id)
     )

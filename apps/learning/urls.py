@@ -1,10 +1,13 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from apps.learning import views
+from apps.learning.converters import CourseRefConverter
+
+register_converter(CourseRefConverter, "course_ref")
 
 urlpatterns = [
     # A course as this caller may read it (lesson content, resources): learning knows who is enrolled.
-    path("courses/<uuid:course_id>", views.CourseDetailView.as_view(), name="course-detail"),
+    path("courses/<course_ref:course_id>", views.CourseDetailView.as_view(), name="course-detail"),
     path("courses/<uuid:course_id>/resources", views.CourseResourcesView.as_view(), name="course-resources"),
     path("enrollments", views.EnrollmentListView.as_view(), name="enrollment-list"),
     path("enrollments/<uuid:enrollment_id>", views.EnrollmentDetailView.as_view(), name="enrollment-detail"),

@@ -6,6 +6,8 @@ Also a course's detail and resources (paths under ``/v1/courses``, documented
 with the catalogue): what they show depends on the caller's enrollment.
 """
 
+from uuid import UUID
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -146,11 +148,20 @@ class CourseDetailView(ApiView):
 
     @extend_schema(
         responses={200: catalog_outputs.CourseDetailSerializer},
+        parameters=[
+            OpenApiParameter(
+                "course_id",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="The course's id (a lower-case UUID) or its slug.",
+            )
+        ],
         summary="A course with its outline",
         description=(
+            "The course named by its id or its slug. "
             "Sections and lessons in order. Lesson `content` is null unless the lesson is a preview or the "
             "caller is enrolled, an instructor of the course or staff. 404 `not_found` for unknown courses and "
-            "for drafts/archived courses (except for staff and the course's instructors)."
+            "for drafts/archived courses (except for staff and the course's instructors), by id or by slug."
         ),
         tags=["catalog"],
     )
@@ -161,8 +172,10 @@ class CourseDetailView(ApiView):
         return Response(document)
 
     def prefetch_cache_keys(self, request) -> list[str]:
-        """The cached course, read in the rate limiter's Redis round trip."""
-        return services.course_detail_cache_keys(self.kwargs["course_id"])
+        """The cached course, read in the rate limiter's Redis round trip (by id;
+        a slug is resolved in ``get``, which then reads the cache itself)."""
+        course_ref = self.kwargs["course_id"]
+        return services.course_detail_cache_keys(course_ref) if isinstance(course_ref, UUID) else []
 
 
 class CourseResourcesView(ApiView):

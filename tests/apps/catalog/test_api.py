@@ -243,6 +243,33 @@ class TestCourseDetail:
     def test_unknown_course_is_404(self, api_client):
         assert_error(api_client.get(f"/v1/courses/{uuid.uuid4()}"), 404, "not_found")
 
+    def test_slug_answers_like_the_id(self, api_client):
+        course = CourseFactory(slug="intro-to-rust")
+        LessonFactory(section=SectionFactory(course=course), is_preview=True, content="sample")
+        by_id = api_client.get(f"/v1/courses/{course.pk}").json()
+        assert api_client.get("/v1/courses/intro-to-rust").json() == by_id
+
+    def test_unknown_slug_is_404(self, api_client):
+        CourseFactory(slug="intro-to-rust")
+        assert_error(api_client.get("/v1/courses/intro-to-go"), 404, "not_found")
+        assert_error(api_client.get("/v1/courses/INTRO-TO-RUST"), 404, "not_found")
+
+    def test_a_drafts_slug_is_404_except_for_staff_and_instructors(self, api_client, user_client, staff_client):
+        course = DraftCourseFactory(slug="secret-draft")
+        instructor = CourseInstructorFactory(course=course).user
+        assert_error(api_client.get("/v1/courses/secret-draft"), 404, "not_found")
+        assert_error(user_client.get("/v1/courses/secret-draft"), 404, "not_found")
+        assert staff_client.get("/v1/courses/secret-draft").json()["id"] == str(course.pk)
+        assert client_for(instructor).get("/v1/courses/secret-draft").json()["id"] == str(course.pk)
+
+    def test_warm_detail_by_slug_reads_the_cache_after_one_slug_lookup(self, api_client, django_assert_num_queries):
+        course = CourseFactory(slug="cached-by-id")
+        LessonFactory.create_batch(3, section=SectionFactory(course=course))
+        api_client.get(f"/v1/courses/{course.pk}")  # fills cache:course:v1:{id}
+        # slug -> id, fresh seats: the outline comes from the cache
+        with django_assert_num_queries(2):
+            assert api_client.get("/v1/courses/cached-by-id").json()["id"] == str(course.pk)
+
     def test_ten_section_outline_has_a_fixed_query_budget(self, user, django_assert_num_queries):
         # given a course with 10 sections x 5 lessons and two instructors
         course = CourseFactory()

@@ -7,10 +7,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.urls import resolve
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from apps.identity.models import RevokedToken, User
 from apps.identity.services import tokens_for
+from deltalabs.api import NoStoreMixin
 from tests.factories.identity import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +204,49 @@ class TestMe:
     def test_unknown_timezone_is_400(self, user_client):
         response = user_client.patch("/v1/users/me", {"timezone": "Mars/Olympus"}, format="json")
         assert response.status_code == 400 and response.json()["code"] == "invalid_timezone"
+
+
+class TestTokenResponsesAreNotStored:
+    """Responses carrying tokens say ``Cache-Control: no-store`` (docs/api.md, Authentication)."""
+
+    @staticmethod
+    def assert_not_stored(response):
+        assert response["Cache-Control"] == "no-store"
+        assert response["Pragma"] == "no-cache"
+
+    def test_register(self, api_client):
+        body = {"email": "new@example.test", "password": "a-long-secret-9", "display_name": "New"}
+        response = api_client.post("/v1/auth/register", body, format="json")
+        assert response.status_code == 201 and "access" in response.json()
+        self.assert_not_stored(response)
+
+    def test_login_and_its_refusal(self, api_client, user):
+        response = api_client.post("/v1/auth/login", {"email": user.email, "password": TEST_PASSWORD}, format="json")
+        assert response.status_code == 200 and "refresh" in response.json()
+        self.assert_not_stored(response)
+        refused = api_client.post("/v1/auth/login", {"email": user.email, "password": "wrong-one"}, format="json")
+        assert refused.status_code == 401
+        self.assert_not_stored(refused)
+
+    def test_refresh(self, api_client, user):
+        response = api_client.post("/v1/auth/refresh", {"refresh": tokens_for(user).refresh}, format="json")
+        assert response.status_code == 200 and "access" in response.json()
+        self.assert_not_stored(response)
+
+    def test_every_operation_answering_a_token_is_no_store(self):
+        # Any operation whose success body has an access or refresh token, now or later.
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+        components = schema["components"]["schemas"]
+        carrying = []
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                for code, answer in operation.get("responses", {}).items():
+                    ref = answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+                    fields = components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                    if code.startswith("2") and {"access", "refresh"} & set(fields):
+                        carrying.append((method, path))
+                        view = resolve(path.replace("{", "").replace("}", "")).func.view_class
+                        assert issubclass(view, NoStoreMixin), (method, path)
+        assert {("post", "/v1/auth/register"), ("post", "/v1/auth/login"), ("post", "/v1/auth/refresh")} <= set(
+            carrying
+        )
