@@ -39,7 +39,7 @@ _ERROR_DESCRIPTIONS = {
     "403": "permission_denied",
     "404": "not_found",
     "405": "method_not_allowed",
-    "406": "not_acceptable",
+    "406": "not_acceptable (Accept excludes application/json and application/vnd.deltalabs.v1+json)",
     "409": "conflict (see the operation for codes)",
     "413": "payload_too_large",
     "415": "unsupported_media_type",

@@ -190,6 +190,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["deltalabs.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["deltalabs.inputs.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "deltalabs.negotiation.ContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["deltalabs.ratelimit.DefaultRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "deltalabs.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "deltalabs.errors.exception_handler",
@@ -219,7 +220,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "REST API of the Delta Labs education platform. Every error response has the body "
         "`{code, message, requestId, details?}`; every response carries `X-Request-ID`. "
-        "Lists use cursor pagination (`?cursor=&limit=`). Mutations accept an `Idempotency-Key` header."
+        "Lists use cursor pagination (`?cursor=&limit=`). Mutations accept an `Idempotency-Key` header. "
+        "Responses are JSON v1: `Accept: application/json` or `application/vnd.deltalabs.v1+json` (answered "
+        "with `Content-Type: application/json`); an Accept that excludes both is 406 `not_acceptable`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
