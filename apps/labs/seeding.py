@@ -14,10 +14,11 @@ from collections import Counter, defaultdict
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.catalog.models import Course
+from apps.catalog.seeding import WORKSHOP_SLUG
 from apps.identity.models import User
 from apps.labs.models import Booking, Lab, LabClosure, LabOpeningHours, LabSlot
 from apps.labs.schedule import OpeningRange, days_between, slots_for_day
@@ -25,6 +26,7 @@ from apps.labs.services import MAX_UPCOMING_BOOKINGS
 from apps.learning.models import Enrollment
 from deltalabs.seeding import DEMO_DOMAIN, SeedContext
 
+ELECTRONICS_CATEGORY = "electronics"  # the electronics workshop's topic, in the catalogue seeder's categories
 # The identity seeder's learners (learner00001@learners.<demo domain>).
 LEARNER_SUFFIX = f"@learners.{DEMO_DOMAIN}"
 WINDOW_DAYS = 14  # bookings from two weeks ago to two weeks ahead...
@@ -150,8 +152,22 @@ for _number in range(len(BLUEPRINTS) + 1, 13):
 
 
 def _required_course() -> Course | None:
+    """The course the electronics workshop requires: the catalogue's soldering
+    workshop (the safety briefing; open enrollment, and the learning seeder
+    enrolls the demo learner in it, so the demo can book the lab). Without it,
+    a published course open for enrollment now, electronics first."""
+    workshop = Course.objects.filter(slug=WORKSHOP_SLUG, status=Course.Status.PUBLISHED).first()
+    if workshop is not None:
+        return workshop
+    now = timezone.now()
+    open_now = Course.objects.filter(
+        Q(enrollment_opens_at__isnull=True) | Q(enrollment_opens_at__lte=now),
+        Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=now),
+        status=Course.Status.PUBLISHED,
+    ).order_by("slug")
     return (
-        Course.objects.filter(status=Course.Status.PUBLISHED).order_by("slug").first()
+        open_now.filter(category__slug=ELECTRONICS_CATEGORY).first()
+        or open_now.first()
         or Course.objects.order_by("slug").first()
     )
 

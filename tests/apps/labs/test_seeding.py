@@ -1,17 +1,22 @@
 """The labs demo data: every feature present, rules respected, idempotent."""
 
+import io
 from collections import Counter, defaultdict
 from itertools import pairwise
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Count
 
 from apps.catalog.models import Course
+from apps.catalog.seeding import WORKSHOP_SLUG
 from apps.identity import seeding as identity_seeding
 from apps.identity.models import User
 from apps.labs import seeding
+from apps.labs import services as lab_services
 from apps.labs.models import Booking, Lab, LabClosure, LabOpeningHours, LabSlot
 from apps.learning.models import Enrollment
+from deltalabs.errors import Conflict
 from deltalabs.seeding import SeedContext
 from tests.apps.labs.conftest import NOW
 
@@ -85,3 +90,34 @@ def test_without_courses_no_lab_requires_one(ctx):
     seeding.seed(ctx)
     assert not Lab.objects.filter(required_course__isnull=False).exists()
     assert Booking.objects.values("lab").annotate(n=Count("id")).count() == ctx.scale.labs
+
+
+def test_after_seed_a_demo_learner_books_the_lab_that_requires_a_course():
+    # given the whole demo seed (what make run runs)
+    call_command("seed", size="small", no_progress=True, stdout=io.StringIO())
+    lab = Lab.objects.select_related("required_course__category").get(required_course__isnull=False)
+    course = lab.required_course
+
+    # then the required course is the soldering workshop: electronics, published, open for enrollment
+    assert course.slug == WORKSHOP_SLUG and course.category.slug == "electronics"
+    assert course.status == "published" and course.enrollment_opens_at is None and course.enrollment_closes_at is None
+    demo = User.objects.get(email=f"learner00001{seeding.LEARNER_SUFFIX}")
+    assert Enrollment.objects.filter(user=demo, course=course, status="active").exists()
+
+    # and a demo learner enrolled in it books a free slot through the labs service
+    enrolled = User.objects.filter(
+        email__endswith=seeding.LEARNER_SUFFIX, enrollments__course=course, enrollments__status="active"
+    ).order_by("email")
+    free = [slot for slot in lab_services.lab_availability(actor=demo, lab_id=lab.id).slots if slot.available]
+    booking, refusals = None, []
+    for learner in enrolled:
+        for slot in free:
+            try:
+                booking = lab_services.booking_create(actor=learner, lab_id=lab.id, start=slot.start)
+                break
+            except Conflict as exc:  # the learner's own overlap or limit: another slot or learner
+                refusals.append(exc.code)
+        if booking is not None:
+            break
+    assert booking is not None, refusals
+    assert booking.lab_id == lab.id and booking.status == "active"
