@@ -117,7 +117,13 @@ def poisoned():
 
 @pytest.fixture
 def scene(poisoned):
-    """A graded-or-submitted submission with a text answer, its learner, course and neighbours."""
+    return demo_scene()
+
+
+def demo_scene() -> dict:
+    """On a seeded database: a graded-or-submitted submission with a text answer,
+    its learner, course and neighbours, an instructor and a superuser, and an id
+    for every path parameter of the API."""
     submission = (
         Submission.objects.filter(
             user__enrollments__course_id=F("course_id"), user__enrollments__status__in=["active", "completed"]
