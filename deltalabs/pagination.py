@@ -249,6 +249,16 @@ def paginate(
     return Page(items=rows, next_cursor=encode_cursor(keys, rows[-1]) if has_more and rows else None)
 
 
+def sent_page_args(request) -> dict:
+    """``page_args`` with None for what the query string does not send (a
+    service that refuses paging for some callers must know what was sent)."""
+    query = request.query_params
+    return {
+        "cursor": query.get("cursor") or None,
+        "limit": parse_limit(query["limit"]) if "limit" in query else None,
+    }
+
+
 def page_args(request) -> dict:
     """``cursor`` and ``limit`` from the query string, ready for a service's
     keyword arguments (``service(actor=..., **page_args(request))``)."""

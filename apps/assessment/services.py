@@ -34,6 +34,7 @@ from fractions import Fraction
 from typing import Any, Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -578,10 +579,21 @@ class CourseGrades:
     gradebook: Page | None = None
 
 
-def course_grades(*, actor, course_id: UUID, cursor: str | None = None, limit: int = 20) -> CourseGrades:
-    """Instructors and staff get a gradebook page; learners their own grades."""
+def course_grades(*, actor, course_id: UUID, cursor: str | None = None, limit: int | None = None) -> CourseGrades:
+    """Instructors and staff get a gradebook page (``cursor``, ``limit``: 20
+    when None); learners their own grades, one object that is not a page: a
+    learner who sends ``cursor`` or ``limit`` gets 400 ``validation_error``
+    naming them, rather than having them silently ignored."""
     access = course_access(actor=actor, course_id=course_id)
     if access.teaches:
         _require_gradebook(actor, access)
-        return CourseGrades("gradebook", gradebook=_gradebook_page(access=access, cursor=cursor, limit=limit))
+        page_limit = limit if limit is not None else settings.PAGINATION_DEFAULT_LIMIT
+        return CourseGrades("gradebook", gradebook=_gradebook_page(access=access, cursor=cursor, limit=page_limit))
+    sent = {"cursor": cursor, "limit": limit}
+    refused = {name: [LEARNER_GRADES_NOT_PAGED] for name, value in sent.items() if value is not None}
+    if refused:
+        raise ValidationFailed("A learner's grades are one object, not a page.", refused)
     return CourseGrades("learner", learner=_grades_for_learner(actor=actor, access=access))
+
+
+LEARNER_GRADES_NOT_PAGED = "Not accepted: a learner's grades are one object (only the gradebook is paginated)."

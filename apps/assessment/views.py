@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from apps.assessment import outputs, serializers, services
 from deltalabs.api import ApiView, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
-from deltalabs.pagination import page_args
+from deltalabs.pagination import page_args, sent_page_args
 
 TAGS = ["assessment"]
 ACCESS = (
@@ -193,7 +193,8 @@ class CourseGradesView(ApiView):
         },
         summary="Grades in a course",
         description=(
-            "A learner gets `{user, assessments, course_grade}` for themselves; instructors and staff get every "
+            "A learner gets `{user, assessments, course_grade}` for themselves (one object: `cursor` or `limit` "
+            "from a learner is 400 `validation_error`); instructors and staff get every "
             "enrolled learner's row, cursor-paginated (`cursor`, `limit`), at a fixed number of queries per page. "
             "`course_grade` is a percent: 100 x sum(weight x score / max_score over graded work) / sum(weight "
             f"over published assessments), rounded half-up to 0.01; null without published weight. {ACCESS}"
@@ -201,7 +202,7 @@ class CourseGradesView(ApiView):
         tags=TAGS,
     )
     def get(self, request, course_id):
-        grades = services.course_grades(actor=request.user, course_id=course_id, **page_args(request))
+        grades = services.course_grades(actor=request.user, course_id=course_id, **sent_page_args(request))
         if grades.gradebook is not None:
             return page_response(grades.gradebook, outputs.LearnerGradesSerializer)
         return Response(outputs.LearnerGradesSerializer(grades.learner).data)

@@ -283,6 +283,23 @@ class TestGrades:
             str(classmate.pk): "100.00",
         }
 
+    @pytest.mark.parametrize(
+        ("query", "named"),
+        [
+            ({"limit": 1}, {"limit"}),
+            ({"cursor": "eyJ4IjoxfQ"}, {"cursor"}),
+            ({"limit": 5, "cursor": "x"}, {"limit", "cursor"}),
+        ],
+    )
+    def test_a_learner_sending_cursor_or_limit_is_400(self, course, quiz, learner_client, query, named):
+        # A learner's grades are one object: paging them is refused, not ignored.
+        response = learner_client.get(f"/v1/courses/{course.pk}/grades", query)
+        assert set(assert_error(response, 400, "validation_error")["details"]) == named
+
+    def test_a_learner_with_an_empty_cursor_reads_as_without(self, course, quiz, learner_client):
+        # ?cursor= is free text: empty means absent (docs/api.md, Conventions).
+        assert learner_client.get(f"/v1/courses/{course.pk}/grades", {"cursor": ""}).status_code == 200
+
     def test_outsider_403_and_bad_cursor_400(self, course, outsider, instructor_client):
         assert_error(client_for(outsider).get(f"/v1/courses/{course.pk}/grades"), 403, "permission_denied")
         assert_error(
