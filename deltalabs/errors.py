@@ -98,10 +98,19 @@ class PermissionDenied(ApplicationError):
 
 
 class NotFound(ApplicationError):
+    """404 ``not_found``. Services name what was not found with ``NotFound.of``
+    ("Course not found.": one pattern in every app); the bare "Not found." is
+    for an unknown path."""
+
     status_code = 404
 
     def __init__(self, message: str = "Not found.", *, code: str = ErrorCode.NOT_FOUND):
         super().__init__(code, message)
+
+    @classmethod
+    def of(cls, thing: str) -> NotFound:
+        """``<Thing> not found.``, the message of every domain 404."""
+        return cls(f"{thing} not found.")
 
 
 class Conflict(ApplicationError):

@@ -150,14 +150,14 @@ def conversation_get(*, actor, conversation_id: UUID) -> Conversation:
     require_user(actor)
     conversation = repositories.conversation_with_transcript(conversation_id)
     if conversation is None or conversation.user_id != actor.pk:
-        raise NotFound("Conversation not found.")
+        raise NotFound.of("Conversation")
     return conversation
 
 
 def _own_conversation(actor, conversation_id: UUID) -> Conversation:
     conversation = repositories.conversation_get(conversation_id)
     if conversation is None or conversation.user_id != actor.pk:
-        raise NotFound("Conversation not found.")
+        raise NotFound.of("Conversation")
     return conversation
 
 

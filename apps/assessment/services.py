@@ -76,10 +76,10 @@ def course_access(*, actor, course_id: UUID, course: Course | None = None) -> Co
 
 def _visible_assessment(*, actor, assessment: Assessment | None) -> tuple[Assessment, CourseAccess]:
     if assessment is None:
-        raise NotFound()
+        raise NotFound.of("Assessment")
     access = course_access(actor=actor, course_id=assessment.course_id, course=assessment.course)
     if not assessment.is_published and not access.teaches:
-        raise NotFound()
+        raise NotFound.of("Assessment")
     return assessment, access
 
 
@@ -333,7 +333,7 @@ def _visible_submission(*, actor, submission_id: UUID) -> tuple[Submission, Cour
     require_user(actor)
     submission = repositories.submission_get(submission_id)
     if submission is None:
-        raise NotFound()
+        raise NotFound.of("Submission")
     role = course_role(actor=actor, course_id=submission.course_id)
     if role in TEACHING_ROLES:
         access = CourseAccess(course=submission.course, role=role)
@@ -342,7 +342,7 @@ def _visible_submission(*, actor, submission_id: UUID) -> tuple[Submission, Cour
         if submission.user_id != actor.pk:
             raise PermissionDenied("Your staff role does not show submissions.")
     if submission.user_id != actor.pk or submission.course.status == Course.Status.DRAFT:
-        raise NotFound()
+        raise NotFound.of("Submission")
     return submission, None
 
 

@@ -100,7 +100,7 @@ def course_get_visible(*, actor, course_id: UUID) -> Course:
     """The course if the actor may see it; 404 ``not_found`` otherwise."""
     course = repositories.course_get(course_id)
     if course is None or not _may_see(actor, course):
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     return course
 
 
@@ -129,7 +129,7 @@ def course_detail(*, actor, course_id: UUID, enrolled: bool = False) -> CourseDe
     """
     course = repositories.course_with_outline(course_id)
     if course is None or not _may_see(actor, course):
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     return CourseDetail(course=course, full_access=_has_full_access(actor, course, enrolled=enrolled))
 
 
@@ -365,7 +365,7 @@ def course_id_for_ref(course_ref: UUID | str) -> UUID:
         return course_ref
     course_id = repositories.course_id_by_slug(course_ref)
     if course_id is None:
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     return course_id
 
 
@@ -409,13 +409,13 @@ def course_detail_document(*, actor, course_id: UUID, render: RenderCourseDetail
     if document is None:
         course = repositories.course_with_outline(course_id)
         if course is None:
-            raise NotFound("Course not found.")
+            raise NotFound.of("Course")
         document = render(CourseDetail(course=course, full_access=True))
         caching.put(caching.course_key(course_id), document)
     else:
         course = None  # a hit: decide from the rendering
     if not _document_may_see(actor, document):
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     if course is None:
         _overlay_fresh_seats([document])
     full_access = is_staff(actor) or _document_teaches(actor, document) or (enrolled and is_signed_in(actor))
@@ -535,7 +535,7 @@ def course_update(*, actor, course_id: UUID, values: dict) -> Course:
     _require_permission(actor, "catalog.change_course")
     current = repositories.course_get(course_id)
     if current is None:
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     cleaned = _clean_course_values(values, course_id=course_id, current=current)
     changes = diff({field: getattr(current, field) for field in cleaned}, cleaned)
     _course_update_unit(actor=actor, course=current, cleaned=cleaned, changes=changes)
@@ -578,7 +578,7 @@ def course_publish(*, actor, course_id: UUID) -> Course:
     _require_permission(actor, "catalog.publish_course")
     course = repositories.course_get(course_id)
     if course is None:
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     if course.status == Course.Status.PUBLISHED:
         return course
     values = {"status": Course.Status.PUBLISHED}
@@ -601,7 +601,7 @@ def course_archive(*, actor, course_id: UUID) -> Course:
     _require_permission(actor, "catalog.publish_course")
     course = repositories.course_get(course_id)
     if course is None:
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     if course.status == Course.Status.ARCHIVED:
         return course
     values = {"status": Course.Status.ARCHIVED}

@@ -51,7 +51,7 @@ def _require_open_for_posting(access: CourseAccess) -> None:
 def _visible_question(access: CourseAccess, question_id: UUID) -> Question:
     question = repositories.question_in_course(course_id=access.course.pk, question_id=question_id)
     if question is None or (question.is_hidden and not access.teaches):
-        raise NotFound()
+        raise NotFound.of("Question")
     return question
 
 
@@ -187,10 +187,10 @@ def _question_for_moderation(*, actor, question_id: UUID, course_id: UUID | None
     require_user(actor)
     question = repositories.question_get(question_id)
     if question is None or (course_id is not None and question.course_id != course_id):
-        raise NotFound()
+        raise NotFound.of("Question")
     access = course_access(actor=actor, course_id=question.course_id)
     if question.is_hidden and not access.teaches:
-        raise NotFound()
+        raise NotFound.of("Question")
     _require_moderator(actor, access, perm)
     return question
 
@@ -199,10 +199,10 @@ def _answer_for_moderation(*, actor, answer_id: UUID, course_id: UUID | None, pe
     require_user(actor)
     answer = repositories.answer_get(answer_id)
     if answer is None or (course_id is not None and answer.course_id != course_id):
-        raise NotFound()
+        raise NotFound.of("Answer")
     access = course_access(actor=actor, course_id=answer.course_id)
     if (answer.is_hidden or answer.question.is_hidden) and not access.teaches:
-        raise NotFound()
+        raise NotFound.of("Answer")
     _require_moderator(actor, access, perm)
     return answer
 

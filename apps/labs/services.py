@@ -64,7 +64,7 @@ def _visible_lab(actor, lab_id: UUID, *, fetch=repositories.lab_get) -> Lab:
     """The lab if the actor may see it: active labs for everyone, inactive ones for staff."""
     lab = fetch(lab_id)
     if lab is None or (not lab.is_active and not is_staff(actor)):
-        raise NotFound()
+        raise NotFound.of("Lab")
     return lab
 
 
@@ -116,7 +116,7 @@ def _visible_booking(actor, booking_id: UUID) -> Booking:
     require_user(actor)
     booking = repositories.booking_get(booking_id)
     if booking is None or (booking.user_id != actor.pk and not is_staff(actor)):
-        raise NotFound()
+        raise NotFound.of("Booking")
     if booking.user_id != actor.pk:
         require_staff_permission(actor, "labs.view_booking", "Your staff role does not show bookings.")
     return booking
@@ -448,7 +448,7 @@ def closure_create(*, actor: Actor, lab_id: UUID, starts_on: date, ends_on: date
     require_supported_date(ends_on, field="ends_on")
     lab = repositories.lab_get(lab_id)
     if lab is None:
-        raise NotFound()
+        raise NotFound.of("Lab")
     if ends_on < starts_on:
         raise ValidationFailed("The closure ends before it starts.", {"ends_on": ["Must be on or after starts_on."]})
     with atomic():
@@ -477,10 +477,10 @@ def closure_delete(*, actor: Actor, closure_id: UUID) -> None:
     require_staff_permission(actor, "labs.delete_labclosure", "Your staff role does not allow reopening labs.")
     closure = repositories.closure_get(closure_id)
     if closure is None:
-        raise NotFound()
+        raise NotFound.of("Closure")
     with atomic():
         if not repositories.closure_delete(closure_id):
-            raise NotFound()
+            raise NotFound.of("Closure")
         audit_record(
             actor=actor,
             action="reopen",

@@ -75,9 +75,9 @@ def _enrollment_of(actor, enrollment_id: UUID) -> Enrollment:
     require_user(actor)
     enrollment = repositories.enrollment_get(enrollment_id)
     if enrollment is None or (enrollment.user_id != actor.pk and not is_staff(actor)):
-        raise NotFound("Enrollment not found.")
+        raise NotFound.of("Enrollment")
     if enrollment.status == Status.PENDING:  # a seat held for an unsettled payment, not an enrollment yet
-        raise NotFound("Enrollment not found.")
+        raise NotFound.of("Enrollment")
     if enrollment.user_id != actor.pk:
         require_staff_permission(actor, "learning.view_enrollment", "Your staff role does not show enrollments.")
     return enrollment
@@ -225,7 +225,7 @@ def enrollment_create(
     sponsorship_code = (sponsorship_code or "").strip() or None
     course = catalog_repositories.course_get(course_id)
     if course is None or course.status != Course.Status.PUBLISHED:
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     if repositories.enrollment_current(user_id=actor.pk, course_id=course.pk) is not None:
         raise _already_enrolled()
     enrollment_window_require(course=course, now=timezone.now())
@@ -256,7 +256,7 @@ def _grant(*, user, course_id: UUID, source: str, status: str) -> Enrollment:
     if source not in Source.values:
         raise ValidationFailed("Unknown enrollment source.", {"source": [f"One of: {', '.join(Source.values)}."]})
     if catalog_repositories.course_get(course_id) is None:
-        raise NotFound("Course not found.")
+        raise NotFound.of("Course")
     if repositories.enrollment_current(user_id=user.pk, course_id=course_id) is not None:
         raise _already_enrolled()
     try:
@@ -333,7 +333,7 @@ def enrollment_create_by_staff(*, actor, user_id: UUID, course_id: UUID) -> Enro
     require_staff_permission(actor, "learning.add_enrollment", "Your staff role does not allow enrolling people.")
     user = identity_repositories.user_get(user_id)
     if user is None:
-        raise NotFound("User not found.")
+        raise NotFound.of("User")
     return _grant_by_staff_unit(actor=actor, user=user, course_id=course_id)
 
 
@@ -406,7 +406,7 @@ def enrollment_revoke(*, enrollment_id: UUID, reason: str) -> Enrollment:
     one) and promotes the waitlist, emails on commit.
     """
     if repositories.enrollment_get(enrollment_id) is None:
-        raise NotFound("Enrollment not found.")
+        raise NotFound.of("Enrollment")
     _cancel_unit(
         enrollment_id=enrollment_id,
         cancellable=(Status.ACTIVE, Status.WAITLISTED, Status.COMPLETED),
@@ -633,10 +633,10 @@ def course_member_access(*, actor, course_id: UUID, course: Course | None = None
     require_user(actor)
     course = course or catalog_repositories.course_get(course_id)
     if course is None:
-        raise NotFound()
+        raise NotFound.of("Course")
     role = course_role(actor=actor, course_id=course.pk)
     if course.status == Course.Status.DRAFT and role not in TEACHING_ROLES:
-        raise NotFound()
+        raise NotFound.of("Course")
     if role is None:
         raise PermissionDenied(denied_message)
     return CourseAccess(course=course, role=role)

@@ -64,7 +64,7 @@ def my_progress(*, actor, enrollment_id: UUID | None, course_id: UUID | None) ->
     if enrollment_id is None:
         own = learning_repositories.enrollment_current(user_id=actor.pk, course_id=course_id)
         if own is None:
-            raise NotFound("You are not enrolled in this course.")
+            raise NotFound.of("Enrollment")
         enrollment_id = own.pk
     enrollment = learning_services.enrollment_get(actor=actor, enrollment_id=enrollment_id)
     report = learning_services.enrollment_progress(actor=actor, enrollment_id=enrollment.pk)

@@ -111,7 +111,7 @@ def confirm_checkout(*, actor, quote_call_id: UUID):
     """``checkout_confirm`` for the caller's own ``checkout`` call (404 otherwise)."""
     quote_call = repositories.tool_call_get(quote_call_id)
     if quote_call is None or quote_call.user_id != actor.pk or quote_call.tool != "checkout" or not quote_call.result:
-        raise NotFound("Checkout not found.")
+        raise NotFound.of("Checkout")
     return checkout_confirm(actor=actor, quote=quote_call.result, quote_call_id=quote_call.pk)
 
 

@@ -75,7 +75,7 @@ def cart_get(*, actor) -> CartContents:
 def _sellable_course(course_id: UUID) -> Course:
     course = catalog_repositories.course_get(course_id)
     if course is None or course.status != Course.Status.PUBLISHED:
-        raise NotFound("No such course.")
+        raise NotFound.of("Course")
     return course
 
 
@@ -151,7 +151,7 @@ def cart_remove_item(*, actor, course_id: UUID) -> None:
     def write() -> None:
         cart = repositories.cart_open_for_user(actor.pk)
         if cart is None or not repositories.cart_item_delete(cart_id=cart.pk, course_id=course_id):
-            raise NotFound("This course is not in your cart.")
+            raise NotFound.of("Cart item")
         repositories.cart_release_slot(cart_id=cart.pk, now=timezone.now())
 
     write()

@@ -46,7 +46,7 @@ def order_get(*, actor, order_id: UUID) -> Order:
     require_user(actor)
     order = repositories.order_get(order_id)
     if order is None or (order.user_id != actor.pk and not is_active_staff(actor)):
-        raise NotFound("No such order.")
+        raise NotFound.of("Order")
     if order.user_id != actor.pk:
         require_staff_permission(actor, "commerce.view_order", "Your staff role does not show orders.")
     return order

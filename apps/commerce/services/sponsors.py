@@ -56,11 +56,11 @@ def _visible_sponsor(actor, sponsor_id: UUID) -> tuple[Sponsor, str | None]:
     """The sponsor and the caller's role in it, or 404 if the caller may not see it."""
     sponsor = repositories.sponsor_get(sponsor_id)
     if sponsor is None:
-        raise NotFound("No such sponsor.")
+        raise NotFound.of("Sponsor")
     role = _role(actor, sponsor.pk)
     if sponsor.status != Sponsor.Status.APPROVED and role is None:
         if not is_active_staff(actor):
-            raise NotFound("No such sponsor.")
+            raise NotFound.of("Sponsor")
         require_staff_permission(actor, "commerce.view_sponsor", "Your staff role does not show sponsors.")
     sponsor.my_role = role
     return sponsor, role
@@ -168,7 +168,7 @@ def sponsorship_request(*, actor, sponsor_id: UUID, course_id: UUID, seats: int)
         raise ValidationFailed("Seats out of range.", {"seats": [f"Between {SEATS_MIN} and {SEATS_MAX}."]})
     course = catalog_repositories.course_get(course_id)
     if course is None or course.status != Course.Status.PUBLISHED:
-        raise NotFound("No such course.")
+        raise NotFound.of("Course")
     if course.is_free:
         raise ValidationFailed("Free courses need no sponsorship.", code=CommerceErrorCode.COURSE_IS_FREE)
     with atomic():
@@ -204,7 +204,7 @@ def _reviewable_sponsorship(actor, sponsorship_id: UUID) -> Sponsorship:
     sponsorship = repositories.sponsorship_get(sponsorship_id)
     visible = sponsorship is not None and (is_active_staff(actor) or _role(actor, sponsorship.sponsor_id) is not None)
     if not visible:
-        raise NotFound("No such sponsorship.")
+        raise NotFound.of("Sponsorship")
     require_staff_permission(actor, "commerce.review_sponsorship", "Your staff role does not review sponsorships.")
     return sponsorship
 
