@@ -252,7 +252,8 @@ def test_anonymous_is_refused_staff_actions(api_client, action: Restricted):
 def test_a_learner_gets_their_own_grades_never_the_gradebook():
     """The gradebook (every learner's row) is the instructors' view of
     GET /v1/courses/{id}/grades; a learner asking for it, with the gradebook's
-    own pagination parameters, gets their own row only."""
+    own pagination parameters, is refused (400: a learner's grades are not a
+    page) and, without them, gets their own row only."""
     # given a learner and two classmates with graded work
     learner = UserFactory()
     classmates = [UserFactory(display_name=domain.marker("Classmate")) for _ in range(2)]
@@ -260,8 +261,13 @@ def test_a_learner_gets_their_own_grades_never_the_gradebook():
     for classmate in classmates:
         domain.submission_of(classmate, in_course=course)
     # when the learner asks for the course's grades, paging like an instructor
-    response = client_for(learner).get(f"/v1/courses/{course.pk}/grades", {"limit": 100})
-    # then they get their own body, not a page of rows
+    paging = client_for(learner).get(f"/v1/courses/{course.pk}/grades", {"limit": 100})
+    # then it is refused, and nothing of a classmate goes out
+    assert paging.status_code == 400 and paging.json()["code"] == "validation_error"
+    for classmate in classmates:
+        assert classmate.display_name not in paging.content.decode()
+    # when they ask without paging, they get their own body, not a page of rows
+    response = client_for(learner).get(f"/v1/courses/{course.pk}/grades")
     assert response.status_code == 200, response.content[:500]
     body = response.json()
     assert "results" not in body
