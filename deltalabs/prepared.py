@@ -47,20 +47,22 @@ class _Compiled:
         select_fields = (compiler.klass_info or {}).get("select_fields") or []
         self.field_names = [compiler.select[index][0].target.attname for index in select_fields]
 
-    def rows(self, connection, params: list) -> list[tuple]:
+    def rows(self, connection, params: list, *, convert_from: int = 0) -> list[tuple]:
         """Runs the statement on ``connection`` (this thread's) and converts
-        each value as ``SQLCompiler.apply_converters`` would."""
+        each value as ``SQLCompiler.apply_converters`` would (the columns from
+        ``convert_from`` on; earlier ones stay as the database returned them)."""
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        if not self.converters:
+        converters = [(position, pair) for position, pair in self.converters.items() if position >= convert_from]
+        if not converters:
             return rows
         converted = []
         for row in rows:
             row = list(row)
-            for position, (converters, expression) in self.converters.items():
+            for position, (converters_of_column, expression) in converters:
                 value = row[position]
-                for converter in converters:
+                for converter in converters_of_column:
                     value = converter(value, expression, connection)
                 row[position] = value
             converted.append(tuple(row))
@@ -106,13 +108,14 @@ class PreparedSelect:
             raise ValueError(f"{len(self.fields)} values expected, got {len(values)}.")
         return values
 
-    def _run(self, values: list) -> tuple[_Compiled | None, list[tuple]] | None:
-        """The shape and its rows for ``values``; None on MongoDB (run the queryset)."""
+    def _run(self, values: list, *, convert_from: int = 0) -> tuple[_Compiled | None, list[tuple], list] | None:
+        """The shape, its rows and the bound parameters for ``values``; None
+        on MongoDB (run the queryset)."""
         connection = connections[self.using]
         if connection.vendor == "mongodb":
             return None
         if not values:
-            return None, []  # the ORM answers an empty IN list without a query
+            return None, [], []  # the ORM answers an empty IN list without a query
         fields = self.fields or [self.field] * len(values)
         params = [
             field.get_db_prep_value(value, connection, prepared=False)
@@ -122,19 +125,38 @@ class PreparedSelect:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = _Compiled(self.build(values), self.using, params)
-        return compiled, compiled.rows(connection, params)
+        return compiled, compiled.rows(connection, params, convert_from=convert_from), params
 
     def rows(self, values: Sequence[Any]) -> list[tuple]:
         values = self._values(values)
         ran = self._run(values)
         return list(self.build(values)) if ran is None else ran[1]
 
+    def lookup(self, values: Sequence[Any]) -> dict[Any, tuple]:
+        """``rows`` keyed by the value each row matched, for an ``IN``-list
+        shape whose first selected column is ``field``: ``{value: (the other
+        columns...)}``, values as ``field.to_python`` gives them.
+
+        The key column is never converted: its raw value is the parameter
+        bound for it, mapped back to the value passed. A SQLite UUID column
+        otherwise costs a ``UUID()`` per row, and the caller a second one to
+        look each row up (the seats overlay of every cached course page)."""
+        if self.field is None:
+            raise ValueError("lookup() needs the field of an IN list.")
+        values = _distinct([self.field.to_python(value) for value in values])
+        ran = self._run(values, convert_from=1)
+        if ran is None:
+            return {row[0]: tuple(row[1:]) for row in self.build(values)}
+        _, rows, params = ran
+        value_of = dict(zip(params, values, strict=True))
+        return {value_of[row[0]]: tuple(row[1:]) for row in rows}
+
     def objects(self, values: Sequence[Any]) -> list[Model]:
         values = self._values(values)
         ran = self._run(values)
         if ran is None:
             return list(self.build(values))
-        compiled, rows = ran
+        compiled, rows, _ = ran
         return [compiled.model.from_db(self.using, compiled.field_names, row) for row in rows]
 
 

@@ -6,12 +6,12 @@ Fixed one-minute windows counted with an atomic ``INCR`` on
 ``settings.RATE_LIMITS``. If Redis is unreachable the limiter fails open and
 logs a warning: an outage of the counter store must not take the API down.
 
-On Redis a request costs one round trip whatever its identities:
-``INCR`` + ``EXPIRE NX`` + ``TTL`` per identity, pipelined (``EXPIRE NX``
-starts the window on the first hit only, so it keeps its fixed end; it needs
-Redis 7). A view may ask for cache entries to be read in the same round trip
-(``prefetch_cache_keys``, see ``deltalabs.cache.prefetched``): a cached read
-then costs one round trip in all. The embedded fallback (local memory) counts
+On Redis a request costs one round trip and one command whatever its
+identities: a Lua script does ``INCR`` + ``TTL`` per identity and sets the
+expiry only when the key has none (the first hit of a window, so the window
+keeps its fixed end). A view may ask for cache entries to be read by the same
+script (``prefetch_cache_keys``, see ``deltalabs.cache.prefetched``): a
+cached read then costs one round trip in all. The embedded fallback (local memory) counts
 with ``add`` + ``incr``.
 """
 
@@ -55,6 +55,43 @@ def _hit_locally(cache, key: str, period: int) -> tuple[int, int]:
     return count, max(1, int(ttl)) if ttl and ttl > 0 else period
 
 
+# One round trip, one command: count on every counter, start the window of a
+# new one (or of one that lost its expiry), and read the prefetched entries.
+# KEYS: the counters, then the entries; ARGV: the window in seconds, the
+# number of counters. Returns count, seconds left per counter, then each
+# entry (false, i.e. nil, when absent). One script instead of a pipeline of
+# five commands halved what the limiter cost a cached read (issue 15).
+_HIT_SCRIPT = """
+local period = tonumber(ARGV[1])
+local counters = tonumber(ARGV[2])
+local replies = {}
+for index = 1, counters do
+    local count = redis.call('INCR', KEYS[index])
+    local left = redis.call('TTL', KEYS[index])
+    if left < 0 then
+        redis.call('EXPIRE', KEYS[index], period)
+        left = period
+    end
+    replies[#replies + 1] = count
+    replies[#replies + 1] = left
+end
+for index = counters + 1, #KEYS do
+    replies[#replies + 1] = redis.call('GET', KEYS[index]) or false
+end
+return replies
+"""
+_scripts: dict[int, object] = {}
+
+
+def _hit_script(client):
+    """The script registered on ``client`` (redis-py sends EVALSHA, and the
+    source once if the server does not know it yet)."""
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_HIT_SCRIPT)
+    return script
+
+
 def hit(keys: list[str], period: int, *, prefetch: list[str] = ()) -> list[tuple[int, int]]:
     """Count one request on each counter in ``keys``; return (count, seconds
     left) per key. ``prefetch`` names entries of the "default" cache to read in
@@ -65,24 +102,15 @@ def hit(keys: list[str], period: int, *, prefetch: list[str] = ()) -> list[tuple
         if prefetch:
             shared_cache.remember(prefetch, caches["default"].get_many(prefetch))
         return [_hit_locally(strict, key, period) for key in keys]
-    pipeline = client.pipeline(transaction=False)
-    for key in keys:
-        name = strict.make_key(key)
-        pipeline.incr(name)
-        pipeline.expire(name, period, nx=True)
-        pipeline.ttl(name)
     default = caches["default"]
-    same_server = prefetch and shared_cache.same_server(default, strict)
+    same_server = bool(prefetch) and shared_cache.same_server(default, strict)
+    names = [strict.make_key(key) for key in keys]
     if same_server:
-        for key in prefetch:
-            pipeline.get(default.make_key(key))
-    replies = pipeline.execute()
-    counted = [
-        (int(replies[index]), int(replies[index + 2]) if replies[index + 2] > 0 else period)
-        for index in range(0, 3 * len(keys), 3)
-    ]
+        names += [default.make_key(key) for key in prefetch]
+    replies = _hit_script(client)(keys=names, args=[period, len(keys)], client=client)
+    counted = [(int(replies[index]), int(replies[index + 1])) for index in range(0, 2 * len(keys), 2)]
     if same_server:
-        shared_cache.remember_raw(default, prefetch, replies[3 * len(keys) :])
+        shared_cache.remember_raw(default, prefetch, replies[2 * len(keys) :])
     elif prefetch:
         shared_cache.remember(prefetch, default.get_many(prefetch))
     return counted

@@ -145,8 +145,9 @@ _SEATS_TAKEN = PreparedSelect(
 
 
 def course_seats_taken(course_ids: Iterable[UUID]) -> dict[UUID, int]:
-    """Seats taken per course (every cached list and detail hit reads them: compiled once)."""
-    return dict(_SEATS_TAKEN.rows(course_ids))
+    """Seats taken per course (every cached list and detail hit reads them:
+    compiled once, keyed by the ids passed)."""
+    return {course_id: seats for course_id, (seats,) in _SEATS_TAKEN.lookup(list(course_ids)).items()}
 
 
 def course_id_by_slug(slug: str) -> UUID | None:

@@ -20,6 +20,8 @@ changes a course calls ``course_changed`` so the change is visible at once.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -315,14 +317,21 @@ def _course_rows(rows: list[dict]) -> CourseRows:
     return CourseRows(rows=rows, instructors=instructors)
 
 
+# A rendered course id back to its UUID, remembered per process: every cached
+# hit needs the ids of its courses, and parsing 20 UUIDs cost a list hit a
+# tenth of its time (the set of course ids is small and never changes meaning).
+_course_uuid = functools.lru_cache(maxsize=16_384)(UUID)
+
+
 def _overlay_fresh_seats(documents: list[dict]) -> None:
     """``seats_taken`` from the database (one query): seats change with every
     enrollment and are never served from the cache."""
     if not documents:
         return
-    seats = repositories.course_seats_taken(UUID(document["id"]) for document in documents)
-    for document in documents:
-        taken = seats.get(UUID(document["id"]))
+    course_ids = [_course_uuid(document["id"]) for document in documents]
+    seats = repositories.course_seats_taken(course_ids)
+    for document, course_id in zip(documents, course_ids, strict=True):
+        taken = seats.get(course_id)
         if taken is not None:
             document["seats_taken"] = taken
 

@@ -107,7 +107,7 @@ def test_rate_limit_costs_one_redis_round_trip(user_client, settings, monkeypatc
     with counting_round_trips(monkeypatch) as trips:
         response = user_client.get("/v1/users/me")
     assert response.status_code == 200
-    assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL"]
+    assert trips.calls == ["limit:1+0"]
 
 
 def test_login_counts_ip_and_email_in_one_round_trip(api_client, user, settings, monkeypatch):
@@ -116,12 +116,12 @@ def test_login_counts_ip_and_email_in_one_round_trip(api_client, user, settings,
     require_redis(settings)
     with counting_round_trips(monkeypatch) as trips:
         login(api_client, user.email)
-    # auth scope (ip + email), then the default scope (ip): one pipeline each
-    assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL,INCRBY,EXPIRE,TTL", "pipeline:INCRBY,EXPIRE,TTL"]
+    # auth scope (ip + email), then the default scope (ip): one script call each
+    assert trips.calls == ["limit:2+0", "limit:1+0"]
 
 
 def test_window_keeps_its_fixed_end(user_client, user, settings):
-    """A hit inside the window never extends it (EXPIRE NX), so Retry-After
+    """A hit inside the window never extends it (the script sets the expiry only on a key without one), so Retry-After
     counts down to the same instant for every refused request."""
     from django.core.cache import caches
 
@@ -153,3 +153,21 @@ def test_first_hit_opens_a_window_of_the_configured_length(user_client, user, se
     key = strict.make_key(f"ratelimit:default:user:{user.pk}")
     assert int(redis_client(strict).get(key)) == 1
     assert 55 <= redis_client(strict).ttl(key) <= 60
+
+
+def test_a_counter_without_expiry_gets_one_again(user_client, user, settings):
+    """A counter key that lost its expiry (restored from a dump, PERSISTed by
+    hand) would otherwise count forever: the next hit starts a fresh window."""
+    from django.core.cache import caches
+
+    from deltalabs.cache import redis_client
+    from tests.support.redis_round_trips import require_redis
+
+    require_redis(settings)
+    strict = caches["strict"]
+    key = strict.make_key(f"ratelimit:default:user:{user.pk}")
+    client = redis_client(strict)
+    client.set(key, 5)  # no expiry
+    user_client.get("/v1/users/me")
+    assert int(client.get(key)) == 6
+    assert 55 <= client.ttl(key) <= 60

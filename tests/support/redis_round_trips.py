@@ -1,5 +1,9 @@
 """Counting Redis round trips (a command, or a pipeline, is one) in tests that
-run against a real Redis (``REDIS_URL`` set, as in CI)."""
+run against a real Redis (``REDIS_URL`` set, as in CI).
+
+The rate limiter's script (``deltalabs.ratelimit``) is recorded as
+``"limit:<counters counted>+<entries read>"``, e.g. ``"limit:1+2"`` for one
+counter and the two entries a cached course list reads along."""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ def counting_round_trips(monkeypatch):
     pipeline_execute = Pipeline.execute
 
     def counted_command(self, *args, **options):
-        trips.calls.append(str(args[0]))
+        trips.calls.append(_describe(args))
         return command(self, *args, **options)
 
     def counted_pipeline(self, *args, **kwargs):
@@ -36,6 +40,14 @@ def counting_round_trips(monkeypatch):
     monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
     monkeypatch.setattr(Pipeline, "execute", counted_pipeline)
     yield trips
+
+
+def _describe(args) -> str:
+    name = str(args[0])
+    if name not in ("EVALSHA", "EVAL"):
+        return name
+    keys, counters = int(args[2]), int(args[-1])  # the script's ARGV: window, counters
+    return f"limit:{counters}+{keys - counters}"
 
 
 def require_redis(settings) -> None:

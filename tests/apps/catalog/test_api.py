@@ -360,7 +360,7 @@ class TestResources:
 
 class TestOneRedisRoundTrip:
     """A cached read costs one Redis round trip: the rate limit, the list
-    version and the cached page (or the cached course) in one pipeline."""
+    version and the cached page (or the cached course) in one call of the rate limiter's script."""
 
     def test_cached_list_page(self, api_client, settings, monkeypatch, django_assert_num_queries):
         from tests.support.redis_round_trips import counting_round_trips, require_redis
@@ -371,7 +371,7 @@ class TestOneRedisRoundTrip:
         with counting_round_trips(monkeypatch) as trips, django_assert_num_queries(1):  # fresh seats only
             response = api_client.get("/v1/courses")
         assert response.status_code == 200 and len(response.json()["results"]) == 3
-        assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL,GET,GET"]
+        assert trips.calls == ["limit:1+2"]
 
     def test_cached_course_detail(self, api_client, settings, monkeypatch, django_assert_num_queries):
         from tests.support.redis_round_trips import counting_round_trips, require_redis
@@ -382,7 +382,7 @@ class TestOneRedisRoundTrip:
         with counting_round_trips(monkeypatch) as trips, django_assert_num_queries(1):  # fresh seats only
             response = api_client.get(f"/v1/courses/{course.pk}")
         assert response.status_code == 200 and response.json()["id"] == str(course.pk)
-        assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL,GET"]
+        assert trips.calls == ["limit:1+1"]
 
     def test_invalid_filters_skip_the_prefetch_and_answer_400(self, api_client, settings, monkeypatch):
         from tests.support.redis_round_trips import counting_round_trips, require_redis
@@ -391,4 +391,4 @@ class TestOneRedisRoundTrip:
         with counting_round_trips(monkeypatch) as trips:
             response = api_client.get("/v1/courses?level=expert")
         assert response.status_code == 400 and response.json()["code"] == "validation_error"
-        assert trips.calls == ["pipeline:INCRBY,EXPIRE,TTL"]
+        assert trips.calls == ["limit:1+0"]
