@@ -21,7 +21,6 @@ changes a course calls ``course_changed`` so the change is visible at once.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
