@@ -35,6 +35,9 @@ ROW = os.environ.get("PROFILE_ROW", "courses (cached)")
 SECONDS = float(os.environ.get("PROFILE_SECONDS", "12"))
 RATE = int(os.environ.get("PROFILE_RATE", "250"))  # samples per second
 TOP = int(os.environ.get("PROFILE_TOP", "40"))
+# PROFILE_IDLE=1 samples waiting threads too (locks, sockets, sleeps): where
+# wall-clock time goes, for rows whose latency is not CPU.
+IDLE = os.environ.get("PROFILE_IDLE", "") not in ("", "0")
 
 
 def _slug(name: str) -> str:
@@ -109,6 +112,7 @@ def main() -> int:
                 [
                     *(str(py_spy), "record", "-p", str(worker), "-d", str(int(SECONDS / 2)), "-r", str(RATE)),
                     *("-f", form, "-o", str(output), "--nonblocking"),
+                    *(("--idle",) if IDLE else ()),
                 ],
                 check=True,
                 capture_output=True,

@@ -116,7 +116,7 @@ def sqlite_database(path: Path | str) -> dict:
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "deltalabs.sqlite",
         "NAME": str(path),
         "OPTIONS": {
             # Writers wait for each other instead of failing with "database is

@@ -70,7 +70,7 @@ def test_no_missing_migrations_under_mongodb_settings():
 class TestDatabaseUrl:
     def test_default_is_sqlite_under_var(self):
         config = database_from_url(None)
-        assert config["ENGINE"] == "django.db.backends.sqlite3"
+        assert config["ENGINE"] == "deltalabs.sqlite"
         assert config["NAME"].endswith("var/deltalabs.sqlite3")
 
     def test_relative_and_absolute_sqlite_paths(self, tmp_path):
