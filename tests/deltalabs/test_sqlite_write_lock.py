@@ -40,7 +40,7 @@ class Other(threading.Thread):
     def run(self):
         try:
             self.work()
-        except BaseException as error:  # noqa: BLE001 (reported to the test)
+        except BaseException as error:
             self.error = error
         finally:
             connections.close_all()
