@@ -23,7 +23,7 @@ MONGO_STAMP := $(MONGO_VENV)/.installed
 MONGO_TESTS ?= $(sort $(wildcard tests/apps/*/test_services.py tests/apps/*/test_api.py tests/apps/*/test_*_api.py \
 	tests/apps/*/test_admin.py) tests/apps/commerce/test_checkout.py tests/apps/commerce/test_orders.py \
 	tests/apps/commerce/test_sponsors.py tests/admin tests/deltalabs/test_transactions.py tests/deltalabs/test_check_constraints.py \
-	tests/deltalabs/test_decimal_places.py)
+	tests/deltalabs/test_decimal_places.py tests/apps/catalog/test_prepared_pages.py)
 MONGO_WORKERS ?= 2
 
 .PHONY: run test test-mongo lint install install-mongo migrate seed serve worker beat require-redis bench profile check clean mongo-migrations screenshots

@@ -16,7 +16,7 @@ import binascii
 import json
 import math
 import operator
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -29,6 +29,7 @@ from django.db.models import F, Q, QuerySet
 
 from deltalabs import dates
 from deltalabs.errors import ValidationFailed
+from deltalabs.prepared import PreparedSelect
 
 _MAX_INTEGER = 2**63 - 1
 _MAX_TEXT = 10_000  # no sort key is a longer text
@@ -247,6 +248,69 @@ def paginate(
     has_more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=rows, next_cursor=encode_cursor(keys, rows[-1]) if has_more and rows else None)
+
+
+class PreparedPages:
+    """``paginate`` for one query shape on a hot path, compiled once per database, page size and
+    first/next page (``deltalabs.prepared``): building and compiling a paginated queryset cost more
+    than running it (a fifth of an uncached course list request).
+
+    ``base(values)`` is the shape's queryset (a ``values()`` queryset: rows are dicts) for the
+    values bound per call, one per ``base_fields`` entry, in the order its SQL binds them.
+    Every sort key must be non-NULL in that queryset (``not_null``; the primary key always is):
+    the keyset condition is then always the same SQL, as ``paginate`` builds it, with the
+    cursor's values bound in its order. Pages and cursors are exactly ``paginate``'s (tested).
+    """
+
+    def __init__(
+        self,
+        base: Callable[[list], QuerySet],
+        base_fields: Sequence[models.Field],
+        *,
+        model: type[models.Model],
+        ordering: Sequence[str],
+        not_null: Collection[str] = (),
+    ) -> None:
+        self.base = base
+        self.base_fields = list(base_fields)
+        self.ordering = list(ordering)
+        self.keys = _sort_keys(model._default_manager.none(), ordering, not_null)
+        if any(key.nullable for key in self.keys):
+            raise ValueError("PreparedPages needs every sort key declared non-NULL (not_null).")
+        # The keyset condition's SQL parameters, in order (see _after): the
+        # first key's bound, then for each key the equal prefix and itself.
+        self._after_positions = [0] + [position for index in range(len(self.keys)) for position in range(index + 1)]
+        self._keyset_slots = [self._after_positions.index(index) for index in range(len(self.keys))]
+        self._selects: dict[tuple[bool, int], PreparedSelect] = {}
+
+    def page(self, base_values: list, *, cursor: str | None, limit: int) -> Page:
+        limit = clamp_limit(limit)
+        after = decode_cursor(self.keys, cursor) if cursor else None
+        values = list(base_values)
+        if after is not None:
+            values += [after[position] for position in self._after_positions]
+        rows = self._select(after is not None, limit).dicts(values)
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(items=rows, next_cursor=encode_cursor(self.keys, rows[-1]) if has_more and rows else None)
+
+    def _select(self, after: bool, limit: int) -> PreparedSelect:
+        select = self._selects.get((after, limit))
+        if select is None:
+            count = len(self.base_fields)
+            fields = self.base_fields + (
+                [self.keys[position].field for position in self._after_positions] if after else []
+            )
+
+            def build(values: list) -> QuerySet:
+                queryset = self.base(values[:count])
+                if after:
+                    keyset = [values[count + slot] for slot in self._keyset_slots]
+                    queryset = queryset.filter(_after(self.keys, keyset))
+                return queryset.order_by(*_order_by(self.keys))[: limit + 1]
+
+            select = self._selects[(after, limit)] = PreparedSelect(build, fields=fields)
+        return select
 
 
 def sent_page_args(request) -> dict:

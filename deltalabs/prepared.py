@@ -64,6 +64,9 @@ class _Compiled:
         self.model = queryset.model
         self.converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
         self._column_converters: list[tuple[int, Callable[[Any], Any]]] | None = None
+        query = queryset.query
+        # The keys of a values() row, as ValuesIterable names them.
+        self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
         select_fields = (compiler.klass_info or {}).get("select_fields") or []
         self.field_names = [compiler.select[index][0].target.attname for index in select_fields]
 
@@ -155,6 +158,18 @@ class PreparedSelect:
         values = self._values(values)
         ran = self._run(values)
         return list(self.build(values)) if ran is None else ran[1]
+
+    def dicts(self, values: Sequence[Any]) -> list[dict]:
+        """What a ``values()`` queryset gives: one dict per row."""
+        values = self._values(values)
+        ran = self._run(values)
+        if ran is None:
+            return list(self.build(values))
+        compiled, rows, _ = ran
+        if compiled is None:
+            return []
+        names = compiled.names
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def lookup(self, values: Sequence[Any]) -> dict[Any, tuple]:
         """``rows`` keyed by the value each row matched, for an ``IN``-list

@@ -21,6 +21,7 @@ from uuid import UUID
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from apps.catalog.models import Category, Course, CourseInstructor, Lesson, Resource, Section
+from deltalabs.pagination import Page, PreparedPages
 from deltalabs.prepared import PreparedSelect
 
 
@@ -110,6 +111,23 @@ COURSE_ROW_FIELDS = (
     "enrollment_closes_at",
     "published_at",
 )
+
+
+_PUBLIC_PAGES = PreparedPages(
+    lambda values: Course.objects.values(*COURSE_ROW_FIELDS).filter(status=values[0], published_at__isnull=False),
+    [Course._meta.get_field("status")],
+    model=Course,
+    ordering=["-published_at"],
+    not_null=["published_at"],
+)
+
+
+def public_course_rows_page(*, cursor: str | None, limit: int) -> Page:
+    """A page of published courses, newest first, as ``COURSE_ROW_FIELDS``
+    rows: what ``paginate(course_queryset(published_only=True, as_rows=True),
+    ordering=["-published_at"], not_null=["published_at"])`` gives, with its
+    SQL compiled once (every unfiltered public list miss runs it)."""
+    return _PUBLIC_PAGES.page([Course.Status.PUBLISHED], cursor=cursor, limit=limit)
 
 
 _INSTRUCTOR_ROW_FIELDS = ("course_id", "user_id", "user__display_name")

@@ -186,6 +186,18 @@ class CourseQuery:
     cursor: str | None
     limit: int
 
+    def is_public_default(self) -> bool:
+        """The public list as it opens: no filter, newest first (its page query is prepared)."""
+        return (
+            not self.staff
+            and self.search is None
+            and self.level is None
+            and self.category is None
+            and self.is_free is None
+            and self.instructor_id is None
+            and self.ordering == DEFAULT_ORDERING
+        )
+
     def cache_params(self) -> dict:
         """The normalised query that names its cached page."""
         return {
@@ -231,6 +243,8 @@ def course_query(
 
 
 def _course_page(query: CourseQuery, *, as_rows: bool = False) -> Page:
+    if as_rows and query.is_public_default():
+        return repositories.public_course_rows_page(cursor=query.cursor, limit=query.limit)
     matches_any, category_id = _category_filter(query.category)
     course_ids = repositories.course_ids_taught_by(query.instructor_id) if query.instructor_id else None
     if not matches_any:
