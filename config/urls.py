@@ -6,13 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from deltalabs import health, site
 
+# Tried in order on every request: the hottest reads first (no two patterns
+# overlap, so the order changes nothing but how soon a route is found).
 api_v1 = [
+    path("", include("apps.catalog.urls")),
+    path("", include("apps.learning.urls")),
+    path("", include("apps.identity.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("", include("apps.identity.urls")),
-    path("", include("apps.catalog.urls")),
-    path("", include("apps.learning.urls")),
     path("", include("apps.engagement.urls")),
     path("", include("apps.assessment.urls")),
     path("", include("apps.commerce.urls")),
@@ -21,12 +23,12 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("v1/", include(api_v1)),
     path("", site.landing, name="landing"),
     path("favicon.ico", site.favicon, name="favicon"),
-    path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("v1/", include(api_v1)),
 ]
 
 handler400 = "deltalabs.handlers.bad_request"

@@ -6,6 +6,9 @@ and decimals through DRF's own encoder), measured several times faster on
 the course list. Anything orjson cannot encode exactly (integers beyond 64
 bits, ``indent`` asked for in ``Accept``) goes through DRF's renderer.
 
+``Prerendered`` bodies (the cached course list) were written by this renderer
+before and pass through unchanged.
+
 Text that cannot be sent as it is (a lone surrogate or a NUL read from a poisoned
 row) is rendered as U+FFFD (``deltalabs.text``); the check costs nothing on clean
 data (orjson refuses surrogates, and a NUL shows as an escape in the output).
@@ -30,10 +33,28 @@ _PARAGRAPH_SEPARATOR = "\u2029".encode()
 _ESCAPED_NUL = b"\\u0000"
 
 
+class Prerendered:
+    """A response body this renderer already wrote (a cached page): sent as it is,
+    or re-read and written again when the client asked for ``indent``."""
+
+    __slots__ = ("content",)
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def __getitem__(self, key):
+        """Read access to the document, for tests and debugging (never on a hot path)."""
+        return orjson.loads(self.content)[key]
+
+
 class JSONRenderer(renderers.JSONRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
+        if type(data) is Prerendered:
+            if (accepted_media_type and "indent" in accepted_media_type) or (renderer_context or {}).get("indent"):
+                return super().render(orjson.loads(data.content), accepted_media_type, renderer_context)
+            return data.content
         try:
             rendered = self._render(data, accepted_media_type, renderer_context)
         except UnicodeEncodeError:

@@ -4,14 +4,17 @@ The output serializers of the catalog views, and of every other app that shows
 a course (a cart line, an enrollment, an assistant tool's result): one shape
 per object wherever it appears.
 
-``render_courses`` and ``render_course_detail`` are what the catalogue cache
+``render_course_page`` and ``render_course_detail`` are what the catalogue cache
 holds: the same shapes, from serializers built once per process instead of
 once per request (their fields do not depend on the request).
 """
 
+from dataclasses import dataclass
+
 from rest_framework import serializers
 
 from apps.catalog.models import Category, Course, Lesson, Resource, Section
+from deltalabs.renderers import JSONRenderer
 
 
 class CategoryBriefSerializer(serializers.ModelSerializer):
@@ -160,6 +163,43 @@ def render_courses(page) -> list[dict]:
         }
         for row in page.rows
     ]
+
+
+# Where a course's seats go in a written-out page. Inside a JSON string every
+# quote is escaped, so these bytes only ever occur as the field itself.
+_SEATS_HOLE = b'"seats_taken":null'
+
+
+@dataclass(frozen=True)
+class RenderedCoursePage:
+    """A course list page written out as the API's JSON once, with each
+    course's ``seats_taken`` left open: what the list cache holds. A hit joins
+    the fragments around fresh counts instead of decoding and re-encoding the
+    page. ``seats`` are the counts it was rendered with."""
+
+    fragments: tuple[bytes, ...]
+    course_ids: tuple[str, ...]
+    seats: tuple[int, ...]
+
+    def with_seats(self, seats) -> bytes:
+        parts = [self.fragments[0]]
+        for taken, fragment in zip(seats, self.fragments[1:], strict=True):
+            parts += (b'"seats_taken":%d' % taken, fragment)
+        return b"".join(parts)
+
+
+def render_course_page(page, next_cursor: str | None) -> RenderedCoursePage:
+    """``{"results": render_courses(page), "next_cursor": ...}`` as the API's
+    JSON renderer writes it, held open at every ``seats_taken``."""
+    results = render_courses(page)
+    seats = tuple(course["seats_taken"] for course in results)
+    for course in results:
+        course["seats_taken"] = None
+    body = JSONRenderer().render({"results": results, "next_cursor": next_cursor})
+    fragments = tuple(body.split(_SEATS_HOLE))
+    if len(fragments) != len(results) + 1:
+        raise AssertionError("Each course of a page has exactly one seats_taken.")
+    return RenderedCoursePage(fragments=fragments, course_ids=tuple(course["id"] for course in results), seats=seats)
 
 
 def render_course_detail(detail) -> dict:

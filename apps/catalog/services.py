@@ -24,6 +24,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 from uuid import UUID
 
 from django.utils import timezone
@@ -198,6 +199,12 @@ class CourseQuery:
             and self.ordering == DEFAULT_ORDERING
         )
 
+    @functools.cached_property
+    def page_key(self) -> str:
+        """The cache key of this query's page (asked for twice per request:
+        by the rate limiter's prefetch and by the read)."""
+        return caching.list_page_key("courses", self.cache_params())
+
     def cache_params(self) -> dict:
         """The normalised query that names its cached page."""
         return {
@@ -319,7 +326,16 @@ class CourseRows:
     instructors: dict[UUID, list[dict]]
 
 
-RenderCourses = Callable[[CourseRows], list[dict]]
+class RenderedCourses(Protocol):
+    """A list page as the view's output wrote it, ``seats_taken`` left open."""
+
+    course_ids: tuple[str, ...]
+    seats: tuple[int, ...]
+
+    def with_seats(self, seats: list[int]) -> bytes: ...
+
+
+RenderCourses = Callable[[CourseRows, "str | None"], RenderedCourses]
 
 
 def _course_rows(rows: list[dict]) -> CourseRows:
@@ -352,27 +368,36 @@ def _overlay_fresh_seats(documents: list[dict]) -> None:
 def course_list_cache_keys(query: CourseQuery) -> list[str]:
     """The cache entries ``course_list_document`` reads for ``query`` (the
     rate limiter fetches them in its own Redis round trip)."""
-    return [caching.LIST_VERSION_KEY, caching.list_page_key("courses", query.cache_params())]
+    return [caching.LIST_VERSION_KEY, query.page_key]
 
 
-def course_list_document(*, query: CourseQuery, render: RenderCourses) -> dict:
-    """``course_search`` rendered: ``{"results": [...], "next_cursor": ...}``.
+def course_list_document(*, query: CourseQuery, render: RenderCourses) -> bytes:
+    """``course_search`` rendered by ``render`` (the view's output): the JSON
+    body ``{"results": [...], "next_cursor": ...}``.
 
     Pages are cached per normalised query and tagged with the list version;
     a page of another version is a miss. ``seats_taken`` is always fresh.
     """
     version = caching.list_version()
-    key = caching.list_page_key("courses", query.cache_params())
+    key = query.page_key
     cached = caching.get(key) if version else None
-    if cached is not None and cached.get("version") == version:
-        results = cached["results"]
-        _overlay_fresh_seats(results)
-        return {"results": results, "next_cursor": cached["next_cursor"]}
+    if cached is not None and cached.get("version") == version and "page" in cached:
+        return _with_fresh_seats(cached["page"])
     page = _course_page(query, as_rows=True)
-    document = {"results": render(_course_rows(page.items)), "next_cursor": page.next_cursor}
+    rendered = render(_course_rows(page.items), page.next_cursor)
     if version:
-        caching.put(key, {"version": version, **document})
-    return document
+        caching.put(key, {"version": version, "page": rendered})
+    return rendered.with_seats(rendered.seats)  # read just now
+
+
+def _with_fresh_seats(page: RenderedCourses) -> bytes:
+    """The cached page with ``seats_taken`` from the database (one query):
+    seats change with every enrollment and are never served from the cache."""
+    course_ids = [_course_uuid(course_id) for course_id in page.course_ids]
+    fresh = repositories.course_seats_taken(course_ids) if course_ids else {}
+    return page.with_seats(
+        [fresh.get(course_id, cached) for course_id, cached in zip(course_ids, page.seats, strict=True)]
+    )
 
 
 RenderCourseDetail = Callable[[CourseDetail], dict]

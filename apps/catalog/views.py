@@ -20,6 +20,7 @@ from deltalabs.api import ApiView, page_response
 from deltalabs.errors import ApplicationError, ValidationFailed
 from deltalabs.openapi import PAGINATION_PARAMETERS, paginated
 from deltalabs.pagination import page_args
+from deltalabs.renderers import Prerendered
 
 COURSE_FILTER_PARAMETERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="Case-insensitive search in title and summary."),
@@ -46,8 +47,8 @@ class CourseListView(ApiView):
         tags=["catalog"],
     )
     def get(self, request):
-        document = services.course_list_document(query=self._query(request), render=outputs.render_courses)
-        return Response(document)
+        body = services.course_list_document(query=self._query(request), render=outputs.render_course_page)
+        return Response(Prerendered(body))
 
     def prefetch_cache_keys(self, request) -> list[str]:
         try:

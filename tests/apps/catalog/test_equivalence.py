@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
@@ -135,6 +136,34 @@ def test_hits_follow_seat_changes_like_the_reference(catalogue):
     Course.objects.filter(pk=course.pk).update(seats_taken=17)  # enrollments elsewhere
     assert client.get("/v1/courses").content == reference_list(None)
     assert 17 in [item["seats_taken"] for item in client.get("/v1/courses").json()["results"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['Seats "seats_taken":null', '{"seats_taken":null}', 'a\\"seats_taken\\":null', "seats_taken\u2028null"],
+)
+def test_text_that_looks_like_the_seats_field_is_served_as_it_is(catalogue, text):
+    """The cached page is written out with each ``seats_taken`` left open; a
+    title or description spelling that field must not be taken for it."""
+    course = catalogue["courses"][2]
+    Course.objects.filter(pk=course.pk).update(title=text, summary=text, description=text, seats_taken=4)
+    caching.forget_courses([course.pk])
+    client = client_for(None)
+    for _ in ("miss", "hit"):
+        response = client.get("/v1/courses")
+        assert response.content == reference_list(None)
+    listed = next(item for item in response.json()["results"] if item["id"] == str(course.pk))
+    assert listed["title"] == text and listed["seats_taken"] == 4
+
+
+def test_indent_asked_for_gets_the_same_document_indented(catalogue):
+    client = client_for(None)
+    for _ in ("miss", "hit"):
+        response = client.get("/v1/courses", HTTP_ACCEPT="application/json; indent=2")
+        assert response.status_code == 200
+        assert response.content == JSONRenderer().render(
+            orjson.loads(reference_list(None)), "application/json; indent=2"
+        )
 
 
 def reference_detail(actor, course_id) -> bytes | None:
