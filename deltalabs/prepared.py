@@ -161,15 +161,7 @@ class PreparedSelect:
 
     def dicts(self, values: Sequence[Any]) -> list[dict]:
         """What a ``values()`` queryset gives: one dict per row."""
-        values = self._values(values)
-        ran = self._run(values)
-        if ran is None:
-            return list(self.build(values))
-        compiled, rows, _ = ran
-        if compiled is None:
-            return []
-        names = compiled.names
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return self._each_row(values, lambda compiled, row: dict(zip(compiled.names, row, strict=True)))
 
     def lookup(self, values: Sequence[Any]) -> dict[Any, tuple]:
         """``rows`` keyed by the value each row matched, for an ``IN``-list
@@ -191,12 +183,18 @@ class PreparedSelect:
         return {value_of[row[0]]: tuple(row[1:]) for row in rows}
 
     def objects(self, values: Sequence[Any]) -> list[Model]:
+        return self._each_row(
+            values, lambda compiled, row: compiled.model.from_db(self.using, compiled.field_names, row)
+        )
+
+    def _each_row(self, values: Sequence[Any], make: Callable[[_Compiled, tuple], Any]) -> list:
+        """``make(shape, row)`` per row; on MongoDB, what the queryset itself gives."""
         values = self._values(values)
         ran = self._run(values)
         if ran is None:
             return list(self.build(values))
         compiled, rows, _ = ran
-        return [compiled.model.from_db(self.using, compiled.field_names, row) for row in rows]
+        return [make(compiled, row) for row in rows]
 
 
 def _distinct(values) -> list:
