@@ -80,16 +80,16 @@ for index = counters + 1, #KEYS do
 end
 return replies
 """
-_scripts: dict[int, object] = {}
+_hit_script = None
 
 
-def _hit_script(client):
-    """The script registered on ``client`` (redis-py sends EVALSHA, and the
-    source once if the server does not know it yet)."""
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_HIT_SCRIPT)
-    return script
+def _script(client):
+    """The script object (its SHA computed once); each call names the client
+    it runs on, and redis-py sends the source once if a server lacks it."""
+    global _hit_script
+    if _hit_script is None:
+        _hit_script = client.register_script(_HIT_SCRIPT)
+    return _hit_script
 
 
 def hit(keys: list[str], period: int, *, prefetch: list[str] = ()) -> list[tuple[int, int]]:
@@ -107,7 +107,7 @@ def hit(keys: list[str], period: int, *, prefetch: list[str] = ()) -> list[tuple
     names = [strict.make_key(key) for key in keys]
     if same_server:
         names += [default.make_key(key) for key in prefetch]
-    replies = _hit_script(client)(keys=names, args=[period, len(keys)], client=client)
+    replies = _script(client)(keys=names, args=[period, len(keys)], client=client)
     counted = [(int(replies[index]), int(replies[index + 1])) for index in range(0, 2 * len(keys), 2)]
     if same_server:
         shared_cache.remember_raw(default, prefetch, replies[2 * len(keys) :])

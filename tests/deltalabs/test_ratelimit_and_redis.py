@@ -171,3 +171,19 @@ def test_a_counter_without_expiry_gets_one_again(user_client, user, settings):
     user_client.get("/v1/users/me")
     assert int(client.get(key)) == 6
     assert 55 <= client.ttl(key) <= 60
+
+
+def test_the_limiter_survives_redis_forgetting_its_script(user_client, user, settings):
+    """After a Redis restart (or SCRIPT FLUSH) the script is sent again, and counting goes on."""
+    from django.core.cache import caches
+
+    from deltalabs.cache import redis_client
+    from tests.support.redis_round_trips import require_redis
+
+    require_redis(settings)
+    strict = caches["strict"]
+    key = strict.make_key(f"ratelimit:default:user:{user.pk}")
+    assert user_client.get("/v1/users/me").status_code == 200
+    redis_client(strict).script_flush()
+    assert user_client.get("/v1/users/me").status_code == 200
+    assert int(redis_client(strict).get(key)) == 2
