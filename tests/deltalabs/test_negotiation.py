@@ -51,3 +51,28 @@ def test_only_the_v1_vendor_type_is_rewritten():
     assert as_served_type("application/vnd.deltalabs.v1+json;indent=2") == "application/json;indent=2"
     assert as_served_type("application/vnd.deltalabs.v2+json") == "application/vnd.deltalabs.v2+json"
     assert as_served_type("text/html") == "text/html"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=api"])
+def test_the_plain_accept_shortcut_is_what_drf_concludes(rf, accept, query):
+    """``ContentNegotiation`` answers the common Accept headers without parsing
+    them; for every API view's renderers the answer is DRF's own."""
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    from deltalabs.negotiation import ContentNegotiation
+
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    request = Request(rf.get(f"/v1/courses{query}", **headers))
+    renderers = [renderer() for renderer in api_settings.DEFAULT_RENDERER_CLASSES]
+
+    def outcome(negotiation):
+        try:
+            renderer, media_type = negotiation.select_renderer(request, renderers)
+        except Exception as error:  # the outcome compared may be a refusal (404 for ?format=api)
+            return type(error).__name__
+        return type(renderer), media_type
+
+    assert outcome(ContentNegotiation()) == outcome(DefaultContentNegotiation())
