@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.sqlite3 import base as sqlite_base
 from django.db.models import Field, Model, QuerySet
 
 # Values of these types come out of their converters immutable, and a raw
@@ -64,19 +65,33 @@ class _Compiled:
         self.model = queryset.model
         self.converters = compiler.get_converters([expression for expression, _, _ in compiler.select])
         self._column_converters: list[tuple[int, Callable[[Any], Any]]] | None = None
+        self._qmark_sql: str | None = None
         query = queryset.query
         # The keys of a values() row, as ValuesIterable names them.
         self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
         select_fields = (compiler.klass_info or {}).get("select_fields") or []
         self.field_names = [compiler.select[index][0].target.attname for index in select_fields]
 
+    def _fetch(self, connection, params: list) -> list[tuple]:
+        """The statement's rows. On SQLite, unless queries are being logged or
+        wrapped (debugging, the test suite's query counting), straight through
+        the sqlite3 connection: Django's cursor wrappers cost as much as
+        running a primary-key lookup. Errors are Django's either way."""
+        if connection.vendor != "sqlite" or connection.queries_logged or connection.execute_wrappers:
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql, params)
+                return cursor.fetchall()
+        if self._qmark_sql is None:
+            self._qmark_sql = sqlite_base.FORMAT_QMARK_REGEX.sub("?", self.sql).replace("%%", "%")
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            return connection.connection.execute(self._qmark_sql, params).fetchall()
+
     def rows(self, connection, params: list, *, convert_from: int = 0) -> list[tuple]:
         """Runs the statement on ``connection`` (this thread's) and converts
         each value as ``SQLCompiler.apply_converters`` would (the columns from
         ``convert_from`` on; earlier ones stay as the database returned them)."""
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+        rows = self._fetch(connection, params)
         if self._column_converters is None:
             # Converters read only the connection's settings (time zone), the
             # same for every thread's connection to this database.

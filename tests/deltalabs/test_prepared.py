@@ -151,3 +151,29 @@ def test_a_shape_that_follows_relations_is_refused():
         return
     with pytest.raises(ValueError, match="select_related"):
         prepared.objects([lab.pk])
+
+
+@pytest.mark.skipif(is_mongodb(), reason="the SQLite fast path")
+def test_unlogged_runs_answer_what_logged_runs_answer_and_raise_djangos_errors():
+    """Without query logging a prepared shape runs straight on the sqlite3
+    connection; the rows are the same, and a failure is Django's error."""
+    from django.db import OperationalError
+
+    from apps.catalog.models import Category
+
+    users = UserFactory.create_batch(3)
+    assert not connection.queries_logged
+    unlogged = [identity_repositories.user_for_token(str(user.pk)) for user in users]
+    with CaptureQueriesContext(connection) as queries:
+        logged = [identity_repositories.user_for_token(str(user.pk)) for user in users]
+    assert len(queries) == 3
+    assert [_fields(user) for user in unlogged] == [_fields(user) for user in logged]
+
+    categories = PreparedSelect(
+        lambda ids: Category.objects.filter(pk__in=ids).values_list("id", "slug"), Category._meta.pk
+    )
+    assert categories.rows([uuid.uuid4()]) == []
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE catalog_category")  # undone with the test's transaction
+    with pytest.raises(OperationalError):
+        categories.rows([uuid.uuid4()])
