@@ -273,7 +273,6 @@ class PreparedPages:
     ) -> None:
         self.base = base
         self.base_fields = list(base_fields)
-        self.ordering = list(ordering)
         self.keys = _sort_keys(model._default_manager.none(), ordering, not_null)
         if any(key.nullable for key in self.keys):
             raise ValueError("PreparedPages needs every sort key declared non-NULL (not_null).")

@@ -42,9 +42,9 @@ class Prerendered:
     def __init__(self, content: bytes) -> None:
         self.content = content
 
-    def __getitem__(self, key):
-        """Read access to the document, for tests and debugging (never on a hot path)."""
-        return orjson.loads(self.content)[key]
+
+def _indent_asked(accepted_media_type, renderer_context) -> bool:
+    return bool((accepted_media_type and "indent" in accepted_media_type) or (renderer_context or {}).get("indent"))
 
 
 class JSONRenderer(renderers.JSONRenderer):
@@ -52,9 +52,9 @@ class JSONRenderer(renderers.JSONRenderer):
         if data is None:
             return b""
         if type(data) is Prerendered:
-            if (accepted_media_type and "indent" in accepted_media_type) or (renderer_context or {}).get("indent"):
-                return super().render(orjson.loads(data.content), accepted_media_type, renderer_context)
-            return data.content
+            if not _indent_asked(accepted_media_type, renderer_context):
+                return data.content
+            data = orjson.loads(data.content)  # written again, indented, below
         try:
             rendered = self._render(data, accepted_media_type, renderer_context)
         except UnicodeEncodeError:
@@ -65,7 +65,7 @@ class JSONRenderer(renderers.JSONRenderer):
         return rendered
 
     def _render(self, data, accepted_media_type, renderer_context) -> bytes:
-        if (accepted_media_type and "indent" in accepted_media_type) or (renderer_context or {}).get("indent"):
+        if _indent_asked(accepted_media_type, renderer_context):
             return super().render(data, accepted_media_type, renderer_context)
         try:
             rendered = orjson.dumps(data, default=_default, option=_OPTIONS)

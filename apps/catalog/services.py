@@ -21,7 +21,7 @@ changes a course calls ``course_changed`` so the change is visible at once.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -352,17 +352,12 @@ def _course_rows(rows: list[dict]) -> CourseRows:
 _course_uuid = functools.lru_cache(maxsize=16_384)(UUID)
 
 
-def _overlay_fresh_seats(documents: list[dict]) -> None:
-    """``seats_taken`` from the database (one query): seats change with every
-    enrollment and are never served from the cache."""
-    if not documents:
-        return
-    course_ids = [_course_uuid(document["id"]) for document in documents]
-    seats = repositories.course_seats_taken(course_ids)
-    for document, course_id in zip(documents, course_ids, strict=True):
-        taken = seats.get(course_id)
-        if taken is not None:
-            document["seats_taken"] = taken
+def _fresh_seats(course_ids: list[UUID], cached: Sequence[int]) -> list[int]:
+    """``seats_taken`` of these courses from the database (one query), in
+    order: seats change with every enrollment and are never served from the
+    cache. A course no longer in the database keeps its ``cached`` count."""
+    fresh = repositories.course_seats_taken(course_ids) if course_ids else {}
+    return [fresh.get(course_id, seats) for course_id, seats in zip(course_ids, cached, strict=True)]
 
 
 def course_list_cache_keys(query: CourseQuery) -> list[str]:
@@ -391,13 +386,8 @@ def course_list_document(*, query: CourseQuery, render: RenderCourses) -> bytes:
 
 
 def _with_fresh_seats(page: RenderedCourses) -> bytes:
-    """The cached page with ``seats_taken`` from the database (one query):
-    seats change with every enrollment and are never served from the cache."""
-    course_ids = [_course_uuid(course_id) for course_id in page.course_ids]
-    fresh = repositories.course_seats_taken(course_ids) if course_ids else {}
-    return page.with_seats(
-        [fresh.get(course_id, cached) for course_id, cached in zip(course_ids, page.seats, strict=True)]
-    )
+    """The cached page written out with fresh ``seats_taken``."""
+    return page.with_seats(_fresh_seats([_course_uuid(course_id) for course_id in page.course_ids], page.seats))
 
 
 RenderCourseDetail = Callable[[CourseDetail], dict]
@@ -464,7 +454,7 @@ def course_detail_document(*, actor, course_id: UUID, render: RenderCourseDetail
     if not _document_may_see(actor, document):
         raise NotFound.of("Course")
     if course is None:
-        _overlay_fresh_seats([document])
+        (document["seats_taken"],) = _fresh_seats([course_id], [document["seats_taken"]])
     full_access = is_staff(actor) or _document_teaches(actor, document) or (enrolled and is_signed_in(actor))
     if not full_access:
         _hide_locked_content(document)

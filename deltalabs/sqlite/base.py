@@ -79,12 +79,7 @@ class _Cursor(base.SQLiteCursorWrapper):
 
     def _unlocked_write(self, query: str) -> bool:
         database = self.database
-        return (
-            database.autocommit
-            and not database._write_lock_held
-            and query.lstrip()[:6].upper() in _WRITES
-            and not database.is_in_memory_db()
-        )
+        return database.autocommit and not database._write_lock_held and query.lstrip()[:6].upper() in _WRITES
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -144,10 +139,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _take_write_lock(self) -> None:
         if self._write_lock_held:
             return
-        path = self._lock_path()
-        if path is None:
-            return
         if self._write_lock_fd is None:
+            path = self._lock_path()
+            if path is None:
+                return  # in memory: nobody to wait for
             self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + float(self.settings_dict["OPTIONS"].get("timeout", 5))
         step = 0
