@@ -33,8 +33,8 @@ Adding a row: an ``Endpoint`` with its route template, expected status and a
 rate of ``SIZING_ROW``; running out is flagged.
 
 Knobs (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
-BENCH_CEILING_SECONDS (2), BENCH_SIZE (medium), BENCH_WORKERS (2 x CPUs),
-BENCH_CONNECTIONS (2 x workers), BENCH_PORT (8765), BENCH_REDIS_URL
+BENCH_CEILING_SECONDS (2), BENCH_SIZE (medium), BENCH_WORKERS (one per CPU),
+BENCH_CONNECTIONS (4 x workers), BENCH_PORT (8765), BENCH_REDIS_URL
 (redis://127.0.0.1:6379/8).
 """
 
@@ -68,8 +68,17 @@ WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
 CEILING_SECONDS = float(os.environ.get("BENCH_CEILING_SECONDS", "2"))
 SIZE = os.environ.get("BENCH_SIZE", "medium")
 CPUS = os.cpu_count() or 1
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * CPUS)))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", str(2 * WORKERS)))
+# One worker per CPU: with two per CPU (4 workers, wrk and Redis on 2 CPUs)
+# the rows served as many requests, but a request often waited for a core and
+# every GET row's p99 was 4-9 x its p50 (README, "Tail latency").
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(CPUS)))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", str(4 * WORKERS)))
+# wrk holds its connections for a whole row, and the kernel hands each to
+# whichever worker accepts first: 3/3/1/1 or 7/1 was common, and a request on
+# a crowded worker queued behind the others. Each worker accepts at most its
+# share (granian's backpressure, gunicorn's worker connections), so they
+# spread evenly; uvicorn has no such limit.
+CONNECTIONS_PER_WORKER = -(-CONNECTIONS // WORKERS)
 WRK_THREADS = max(1, min(2, CPUS))
 # The application servers compared (``compare_servers``) and the one every row
 # runs on: chosen by that comparison (README, "Choosing the server").
@@ -161,7 +170,9 @@ class Bench:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.http = httpx.Client(base_url=base_url, timeout=30)
+        # No keep-alive: a connection held between requests would take one of a
+        # worker's CONNECTIONS_PER_WORKER places and leave a wrk connection waiting.
+        self.http = httpx.Client(base_url=base_url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
         self.run_id = uuid.uuid4().hex[:8]
         self.rates: dict[str, float] = {}
         self.notes: list[str] = []
@@ -570,6 +581,8 @@ def server_command(server: str) -> list[str]:
             "gthread",
             "--threads",
             str(GTHREADS),
+            "--worker-connections",
+            str(CONNECTIONS_PER_WORKER),
             "config.wsgi:application",
         ],
         "granian-wsgi": [
@@ -586,6 +599,8 @@ def server_command(server: str) -> list[str]:
             str(WORKERS),
             "--blocking-threads",
             "1",
+            "--backpressure",
+            str(CONNECTIONS_PER_WORKER),
             "--no-ws",
             "--log-level",
             "warning",
