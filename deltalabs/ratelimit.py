@@ -13,15 +13,26 @@ keeps its fixed end). A view may ask for cache entries to be read by the same
 script (``prefetch_cache_keys``, see ``deltalabs.cache.prefetched``): a
 cached read then costs one round trip in all. The embedded fallback (local memory) counts
 with ``add`` + ``incr``.
+
+Each thread sends the script over a connection of its own (``_held``), made
+by the cache's redis-py pool with the pool's address, timeouts and
+credentials: taking a pooled connection and giving it back cost three system
+calls a request (a readiness poll and two ``getpid``), and on a virtual
+machine a system call is dear. After an error the connection is closed and
+the next request opens it again.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import threading
 
 from django.conf import settings
 from django.core.cache import caches
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 from rest_framework.throttling import BaseThrottle
 
 from deltalabs import cache as shared_cache
@@ -84,12 +95,60 @@ _hit_script = None
 
 
 def _script(client):
-    """The script object (its SHA computed once); each call names the client
-    it runs on, and redis-py sends the source once if a server lacks it."""
+    """The script object (its SHA computed once)."""
     global _hit_script
     if _hit_script is None:
         _hit_script = client.register_script(_HIT_SCRIPT)
     return _hit_script
+
+
+_threads = threading.local()
+
+
+def _forget_held_connections() -> None:
+    global _threads
+    _threads = threading.local()  # a forked child must not share its parent's sockets
+
+
+os.register_at_fork(after_in_child=_forget_held_connections)
+
+
+def _held(client):
+    """This thread's own connection to ``client``'s Redis (made by its pool)."""
+    pool = client.connection_pool
+    held = getattr(_threads, "held", None)
+    if held is None or held[0] is not pool:
+        if held is not None:
+            held[1].disconnect()
+        held = _threads.held = (pool, pool.make_connection())
+    return held[1]
+
+
+def _run_script(client, names: list[str], args: list) -> list:
+    """The script on this thread's connection. A Redis that lost the script
+    (restart, ``SCRIPT FLUSH``) is sent it once and asked again; a connection
+    the server dropped (restart, idle timeout) is opened again once, as
+    redis-py's client would retry."""
+    script = _script(client)
+    connection = _held(client)
+    try:
+        try:
+            return _evalsha(connection, script.sha, names, args)
+        except RedisConnectionError:
+            connection.disconnect()
+            return _evalsha(connection, script.sha, names, args)
+        except NoScriptError:
+            client.script_load(script.script)
+            return _evalsha(connection, script.sha, names, args)
+    except Exception:
+        connection.disconnect()  # never leave half a reply for the next request
+        raise
+
+
+def _evalsha(connection, sha: str, names: list[str], args: list) -> list:
+    """One round trip: KEYS are ``names``, ARGV ``args``."""
+    connection.send_command("EVALSHA", sha, len(names), *names, *args)
+    return connection.read_response()
 
 
 def hit(keys: list[str], period: int, *, prefetch: list[str] = ()) -> list[tuple[int, int]]:
@@ -107,7 +166,7 @@ def hit(keys: list[str], period: int, *, prefetch: list[str] = ()) -> list[tuple
     names = [strict.make_key(key) for key in keys]
     if same_server:
         names += [default.make_key(key) for key in prefetch]
-    replies = _script(client)(keys=names, args=[period, len(keys)], client=client)
+    replies = _run_script(client, names, [period, len(keys)])
     counted = [(int(replies[index]), int(replies[index + 1])) for index in range(0, 2 * len(keys), 2)]
     if same_server:
         shared_cache.remember_raw(default, prefetch, replies[2 * len(keys) :])

@@ -7,20 +7,48 @@ deactivated user. The scheme name is case-insensitive, as HTTP says
 
 The token's user is read by primary key with only the columns API requests
 use (``repositories.user_for_token``): no password hash, one indexed lookup.
+
+A worker verifies the same access token once (``_verified``): its signature,
+type and claims cannot change, so the checked token is remembered by its
+bytes. Only its expiry can, and is checked on every request; an expired
+token is verified again from scratch, so it fails with simplejwt's own error.
+Access tokens are not revocable (only refresh tokens are, in ``RevokedToken``),
+and the user is still read on every request, so a deactivated user is
+refused at once.
 """
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from apps.identity import repositories
 from deltalabs import request_context
 
 _SCHEMES = {scheme.lower().encode() for scheme in api_settings.AUTH_HEADER_TYPES}
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(raw_token: bytes) -> Token:
+    """simplejwt's verified token for these bytes, once per worker (a bad
+    token raises and is not remembered). Verifying cost a tenth of
+    ``GET /v1/users/me``; clients send the same token for its whole lifetime."""
+    return SimpleJWTAuthentication().get_validated_token(raw_token)
+
+
+@receiver(setting_changed)
+def _forget_verified(*, setting: str, **kwargs) -> None:
+    if setting == "SIMPLE_JWT":  # another key or algorithm (tests): verify again
+        _verified.cache_clear()
 
 
 class JWTAuthentication(SimpleJWTAuthentication):
@@ -39,6 +67,15 @@ class JWTAuthentication(SimpleJWTAuthentication):
                 _("Authorization header must contain two space-delimited values"), code="bad_authorization_header"
             )
         return parts[1]
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        token = _verified(raw_token)
+        try:
+            token.check_exp(current_time=aware_utcnow())
+        except TokenError:
+            # Expired since it was remembered: verify afresh for simplejwt's error.
+            return super().get_validated_token(raw_token)
+        return token
 
     def authenticate(self, request):
         result = super().authenticate(request)

@@ -187,3 +187,59 @@ def test_the_limiter_survives_redis_forgetting_its_script(user_client, user, set
     redis_client(strict).script_flush()
     assert user_client.get("/v1/users/me").status_code == 200
     assert int(redis_client(strict).get(key)) == 2
+
+
+def test_the_limiter_takes_no_connection_from_the_pool(user_client, user, settings, monkeypatch):
+    """Each thread counts on a connection of its own: a request's limit borrows
+    nothing from redis-py's pool (borrowing cost system calls every request)."""
+    from django.core.cache import caches
+
+    from deltalabs.cache import redis_client
+    from tests.support.redis_round_trips import require_redis
+
+    require_redis(settings)
+    pool = redis_client(caches["strict"]).connection_pool
+    assert user_client.get("/v1/users/me").status_code == 200
+    borrowed = []
+    take = type(pool).get_connection
+    monkeypatch.setattr(type(pool), "get_connection", lambda self, *a, **k: borrowed.append(1) or take(self, *a, **k))
+    for _ in range(3):
+        assert user_client.get("/v1/users/me").status_code == 200
+    assert borrowed == []
+    key = caches["strict"].make_key(f"ratelimit:default:user:{user.pk}")
+    assert int(redis_client(caches["strict"]).get(key)) == 4
+
+
+def test_the_limiter_counts_on_after_redis_drops_its_connection(user_client, user, settings, caplog):
+    """A connection the server closed (restart, idle timeout) is opened again:
+    the request is counted, not waved through."""
+    from django.core.cache import caches
+
+    from deltalabs.cache import redis_client
+    from tests.support.redis_round_trips import require_redis
+
+    require_redis(settings)
+    client = redis_client(caches["strict"])
+    assert user_client.get("/v1/users/me").status_code == 200
+    killed = client.client_kill_filter(_type="normal", skipme=True)
+    assert killed >= 1
+    assert user_client.get("/v1/users/me").status_code == 200
+    assert "Rate limiter unavailable" not in caplog.text
+    key = caches["strict"].make_key(f"ratelimit:default:user:{user.pk}")
+    assert int(client.get(key)) == 2
+
+
+def test_a_forked_child_does_not_share_the_limiters_connection(user_client, settings):
+    import os
+
+    from deltalabs import ratelimit
+    from tests.support.redis_round_trips import require_redis
+
+    require_redis(settings)
+    assert user_client.get("/v1/users/me").status_code == 200
+    assert getattr(ratelimit._threads, "held", None) is not None
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through its exit status)
+        os._exit(0 if getattr(ratelimit._threads, "held", None) is None else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

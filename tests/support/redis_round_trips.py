@@ -13,6 +13,8 @@ import pytest
 import redis
 from redis.client import Pipeline
 
+from deltalabs import ratelimit
+
 
 class RoundTrips:
     def __init__(self) -> None:
@@ -27,6 +29,7 @@ class RoundTrips:
 def counting_round_trips(monkeypatch):
     trips = RoundTrips()
     command = redis.Redis.execute_command
+    limiter_script = ratelimit._evalsha  # sent on the limiter's own connection
     pipeline_execute = Pipeline.execute
 
     def counted_command(self, *args, **options):
@@ -37,8 +40,13 @@ def counting_round_trips(monkeypatch):
         trips.calls.append("pipeline:" + ",".join(str(entry[0][0]) for entry in self.command_stack))
         return pipeline_execute(self, *args, **kwargs)
 
+    def counted_script(connection, sha, names, args):
+        trips.calls.append(_describe(("EVALSHA", sha, len(names), *names, *args)))
+        return limiter_script(connection, sha, names, args)
+
     monkeypatch.setattr(redis.Redis, "execute_command", counted_command)
     monkeypatch.setattr(Pipeline, "execute", counted_pipeline)
+    monkeypatch.setattr(ratelimit, "_evalsha", counted_script)
     yield trips
 
 
