@@ -34,7 +34,8 @@ rate of ``SIZING_ROW``; running out is flagged.
 
 Knobs (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
 BENCH_CEILING_SECONDS (2), BENCH_SIZE (medium), BENCH_WORKERS (one per CPU),
-BENCH_CONNECTIONS (4 x workers), BENCH_PORT (8765), BENCH_REDIS_URL
+BENCH_CONNECTIONS (4 x workers), BENCH_CONNECTIONS_PER_WORKER (connections /
+workers; 0: no cap), BENCH_PORT (8765), BENCH_REDIS_URL
 (redis://127.0.0.1:6379/8).
 """
 
@@ -78,7 +79,8 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", str(4 * WORKERS)))
 # a crowded worker queued behind the others. Each worker accepts at most its
 # share (granian's backpressure, gunicorn's worker connections), so they
 # spread evenly; uvicorn has no such limit.
-CONNECTIONS_PER_WORKER = -(-CONNECTIONS // WORKERS)
+# BENCH_CONNECTIONS_PER_WORKER=0 lifts the cap (to compare with how it was).
+CONNECTIONS_PER_WORKER = int(os.environ.get("BENCH_CONNECTIONS_PER_WORKER", str(-(-CONNECTIONS // WORKERS))))
 WRK_THREADS = max(1, min(2, CPUS))
 # The application servers compared (``compare_servers``) and the one every row
 # runs on: chosen by that comparison (README, "Choosing the server").
@@ -581,8 +583,7 @@ def server_command(server: str) -> list[str]:
             "gthread",
             "--threads",
             str(GTHREADS),
-            "--worker-connections",
-            str(CONNECTIONS_PER_WORKER),
+            *(["--worker-connections", str(CONNECTIONS_PER_WORKER)] if CONNECTIONS_PER_WORKER else []),
             "config.wsgi:application",
         ],
         "granian-wsgi": [
@@ -599,8 +600,7 @@ def server_command(server: str) -> list[str]:
             str(WORKERS),
             "--blocking-threads",
             "1",
-            "--backpressure",
-            str(CONNECTIONS_PER_WORKER),
+            *(["--backpressure", str(CONNECTIONS_PER_WORKER)] if CONNECTIONS_PER_WORKER else []),
             "--no-ws",
             "--log-level",
             "warning",
@@ -968,6 +968,7 @@ def main() -> int:
         "machine": _machine(),
         "config": {
             "server": f"{SERVER}, {WORKERS} workers, production settings, SQLite, Redis",
+            "connections_per_worker": CONNECTIONS_PER_WORKER or "no cap",
             "load_generator": f"wrk {WRK_THREADS} threads, {CONNECTIONS} connections",
             "seconds_per_row": SECONDS,
             "warmup_seconds": WARMUP_SECONDS,

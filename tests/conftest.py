@@ -7,6 +7,7 @@ from celery._state import _set_task_join_will_block
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
+from apps.catalog.caching import forget_list_page_copies
 from apps.identity.services import tokens_for
 from tests.factories.identity import StaffFactory, UserFactory
 
@@ -22,9 +23,11 @@ def _reset_celery_join_guard():
 
 @pytest.fixture(autouse=True)
 def _clean_caches():
-    """Each test starts with empty caches, rate-limit counters and idempotency records."""
+    """Each test starts with empty caches, rate-limit counters and idempotency
+    records, and no worker-local copy of a list page."""
     for alias in ("default", "strict"):
         caches[alias].clear()
+    forget_list_page_copies()
     yield
 
 

@@ -18,6 +18,13 @@ What is cached is viewer-neutral: lesson content is in the cached outline, but
 whether a viewer may see it is decided per request by the services, and
 ``seats_taken`` is always re-read from the database (see docs/decisions.md).
 
+Each worker also keeps the list pages it last read or wrote (``list_page``,
+``keep_list_page``), tagged with their version and the moment their Redis
+entry expires: a hit then reads only the version from Redis, not the 15 KB
+page, and unpickles nothing. A copy of another version is ignored, as the
+Redis entry would be, and it is dropped when its Redis entry expires, so a
+page is never served longer or staler than Redis would serve it.
+
 Reads first look at what the rate limiter prefetched for this request
 (``deltalabs.cache.take``). Every read treats a broken cache (Redis down, an
 entry that no longer unpickles) as a miss: the catalogue keeps working from
@@ -29,8 +36,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+import time
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import caches
@@ -94,6 +103,63 @@ def list_page_key(resource: str, params: dict) -> str:
     canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
     return f"cache:{resource}:v1:page:{digest}"
+
+
+# --- This worker's copies of list pages -----------------------------------------------
+
+LOCAL_PAGES_MAX = 512  # about 15 KB each
+
+
+class _LocalPage(NamedTuple):
+    version: str
+    expires_at: float  # time.time() when the Redis entry expires
+    page: Any
+
+
+_local_pages: dict[str, _LocalPage] = {}
+_local_pages_lock = threading.Lock()
+
+
+def has_list_page_copy(key: str) -> bool:
+    """Whether this worker holds a copy of the page at ``key`` that has not
+    expired (of whichever version: the caller reads the version anyway)."""
+    copy = _local_pages.get(key)
+    return copy is not None and copy.expires_at > time.time()
+
+
+def list_page(key: str, version: str) -> Any | None:
+    """The page cached at ``key`` under ``version``: this worker's copy, else
+    the cache's entry (then copied here). None on a miss."""
+    copy = _local_pages.get(key)
+    if copy is not None and copy.version == version and copy.expires_at > time.time():
+        return copy.page
+    entry = get(key)
+    if not isinstance(entry, dict) or entry.get("version") != version or "page" not in entry:
+        return None
+    _keep(key, _LocalPage(version, entry.get("expires_at", 0.0), entry["page"]))
+    return entry["page"]
+
+
+def keep_list_page(key: str, version: str, page: Any) -> None:
+    """Cache a list page rendered under ``version``, in the cache and here."""
+    if settings.CATALOG_CACHE_SECONDS <= 0:
+        return
+    expires_at = time.time() + settings.CATALOG_CACHE_SECONDS
+    put(key, {"version": version, "page": page, "expires_at": expires_at})
+    _keep(key, _LocalPage(version, expires_at, page))
+
+
+def forget_list_page_copies() -> None:
+    with _local_pages_lock:
+        _local_pages.clear()
+
+
+def _keep(key: str, copy: _LocalPage) -> None:
+    with _local_pages_lock:
+        _local_pages.pop(key, None)
+        if len(_local_pages) >= LOCAL_PAGES_MAX:
+            del _local_pages[next(iter(_local_pages))]  # the oldest copy
+        _local_pages[key] = copy
 
 
 def forget_courses(course_ids) -> None:

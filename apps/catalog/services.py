@@ -363,6 +363,8 @@ def _fresh_seats(course_ids: list[UUID], cached: Sequence[int]) -> list[int]:
 def course_list_cache_keys(query: CourseQuery) -> list[str]:
     """The cache entries ``course_list_document`` reads for ``query`` (the
     rate limiter fetches them in its own Redis round trip)."""
+    if caching.has_list_page_copy(query.page_key):
+        return [caching.LIST_VERSION_KEY]  # the page itself is this worker's copy
     return [caching.LIST_VERSION_KEY, query.page_key]
 
 
@@ -375,13 +377,13 @@ def course_list_document(*, query: CourseQuery, render: RenderCourses) -> bytes:
     """
     version = caching.list_version()
     key = query.page_key
-    cached = caching.get(key) if version else None
-    if cached is not None and cached.get("version") == version and "page" in cached:
-        return _with_fresh_seats(cached["page"])
+    cached = caching.list_page(key, version) if version else None
+    if cached is not None:
+        return _with_fresh_seats(cached)
     page = _course_page(query, as_rows=True)
     rendered = render(_course_rows(page.items), page.next_cursor)
     if version:
-        caching.put(key, {"version": version, "page": rendered})
+        caching.keep_list_page(key, version, rendered)
     return rendered.with_seats(rendered.seats)  # read just now
 
 

@@ -360,7 +360,8 @@ class TestResources:
 
 class TestOneRedisRoundTrip:
     """A cached read costs one Redis round trip: the rate limit, the list
-    version and the cached page (or the cached course) in one call of the rate limiter's script."""
+    version and the cached page (or the cached course) in one call of the rate limiter's script.
+    A worker that holds a copy of the page reads only the version."""
 
     def test_cached_list_page(self, api_client, settings, monkeypatch, django_assert_num_queries):
         from tests.support.redis_round_trips import counting_round_trips, require_redis
@@ -371,6 +372,19 @@ class TestOneRedisRoundTrip:
         with counting_round_trips(monkeypatch) as trips, django_assert_num_queries(1):  # fresh seats only
             response = api_client.get("/v1/courses")
         assert response.status_code == 200 and len(response.json()["results"]) == 3
+        assert trips.calls == ["limit:1+1"]  # the version; the page is this worker's copy
+
+    def test_cached_list_page_in_another_worker(self, api_client, settings, monkeypatch, django_assert_num_queries):
+        from apps.catalog.caching import forget_list_page_copies
+        from tests.support.redis_round_trips import counting_round_trips, require_redis
+
+        require_redis(settings)
+        bulk_courses(3)
+        first = api_client.get("/v1/courses")
+        forget_list_page_copies()  # a worker that did not render the page
+        with counting_round_trips(monkeypatch) as trips, django_assert_num_queries(1):  # fresh seats only
+            response = api_client.get("/v1/courses")
+        assert response.content == first.content
         assert trips.calls == ["limit:1+2"]
 
     def test_cached_course_detail(self, api_client, settings, monkeypatch, django_assert_num_queries):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import orjson
 import pytest
+import time_machine
 from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
@@ -362,7 +363,7 @@ class TestCaching:
         listed()
         version = caches["default"].get(caching.LIST_VERSION_KEY)
         query = services.course_query(actor=None)
-        cached = caches["default"].get(services.course_list_cache_keys(query)[1])
+        cached = caches["default"].get(query.page_key)
         assert version and cached["version"] == version
         page = cached["page"]  # the page written out, seats left open
         assert orjson.loads(page.with_seats(page.seats))["results"][0]["title"]
@@ -376,13 +377,64 @@ class TestCaching:
         with django_assert_num_queries(2):  # the page query and its instructors
             assert listed_titles() == ["Listed"]
 
+    def test_a_worker_reads_only_the_version_for_a_page_it_holds(self, django_assert_num_queries, monkeypatch):
+        CourseFactory(title="Held")
+        query = services.course_query(actor=None)
+        assert services.course_list_cache_keys(query) == [caching.LIST_VERSION_KEY, query.page_key]
+        first = services.course_list_document(query=query, render=catalog_outputs.render_course_page)
+        assert services.course_list_cache_keys(query) == [caching.LIST_VERSION_KEY]
+        monkeypatch.setattr(caching, "get", lambda key: pytest.fail(f"read {key} from the cache"))
+        monkeypatch.setattr(caching, "list_version", lambda: caches["default"].get(caching.LIST_VERSION_KEY))
+        with django_assert_num_queries(1):  # only the fresh seats_taken
+            again = services.course_list_document(query=query, render=catalog_outputs.render_course_page)
+        assert again == first
+
+    def test_a_held_page_of_another_version_is_not_served(self, django_assert_num_queries):
+        CourseFactory(title="Before")
+        assert listed_titles() == ["Before"]
+        # Another worker changed a course: the version in Redis is new, this worker's copy is old.
+        Course.objects.update(title="After")
+        caches["default"].set(caching.LIST_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        with django_assert_num_queries(2):  # the page query and its instructors
+            assert listed_titles() == ["After"]
+
+    def test_a_held_page_expires_with_its_cache_entry(self, settings):
+        settings.CATALOG_CACHE_SECONDS = 60
+        CourseFactory()
+        query = services.course_query(actor=None)
+        listed()
+        assert caching.has_list_page_copy(query.page_key)
+        with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+            assert not caching.has_list_page_copy(query.page_key)
+            assert services.course_list_cache_keys(query) == [caching.LIST_VERSION_KEY, query.page_key]
+
+    def test_a_page_read_from_the_cache_is_held_until_its_entry_expires(self, settings):
+        settings.CATALOG_CACHE_SECONDS = 60
+        CourseFactory()
+        query = services.course_query(actor=None)
+        listed()
+        entry = caches["default"].get(query.page_key)
+        caching.forget_list_page_copies()  # as in a worker that did not render it
+        assert listed()["results"]
+        copy = caching._local_pages[query.page_key]
+        assert copy.expires_at == entry["expires_at"] and copy.version == entry["version"]
+
+    def test_a_worker_holds_a_bounded_number_of_pages(self, monkeypatch):
+        monkeypatch.setattr(caching, "LOCAL_PAGES_MAX", 3)
+        CourseFactory.create_batch(6)
+        for limit in range(1, 7):
+            listed(limit=limit)
+        assert len(caching._local_pages) == 3
+        newest = services.course_query(actor=None, limit=6).page_key
+        assert caching.has_list_page_copy(newest)
+
     def test_nothing_is_written_when_caching_is_off(self, settings):
         settings.CATALOG_CACHE_SECONDS = 0
         course = CourseFactory()
         listed()
         detailed(None, course.pk)
         query = services.course_query(actor=None)
-        assert caches["default"].get(services.course_list_cache_keys(query)[1]) is None
+        assert caches["default"].get(query.page_key) is None
         assert caches["default"].get(caching.course_key(course.pk)) is None
 
     def test_update_is_visible_at_once(self, staff_user):
