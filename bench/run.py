@@ -2,11 +2,12 @@
 
 1. Migrates and seeds (``seed --size medium``) a fresh SQLite database
    (``var/bench.sqlite3``) under the production settings, with Redis for the
-   cache, rate limits, idempotency records and the Celery broker
-   (``redis://127.0.0.1:6379/8``; a private redis-server is started when none
-   answers).
-2. Starts gunicorn (``config.wsgi``, sync workers) on 127.0.0.1 only; rows
-   with ``server_env`` (the uncached course list) get their own server.
+   cache, rate limits, idempotency records and the Celery broker (a private
+   redis-server on ``BENCH_REDIS_PORT``, started and stopped by the run).
+2. Starts the application server (``BENCH_SERVER``, granian's WSGI server by
+   default; one worker per CPU, each taking its share of wrk's connections)
+   on 127.0.0.1 only; rows with ``server_env`` (the uncached course list) get
+   their own server.
 3. For each row of ``ENDPOINTS``: prepares its requests in this process,
    through the ORM and the services (fresh users and tokens, carts, free lab
    seats, a real deep cursor found by paging), never through the server being
