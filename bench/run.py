@@ -36,8 +36,8 @@ rate of ``SIZING_ROW``; running out is flagged.
 Knobs (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
 BENCH_CEILING_SECONDS (2), BENCH_SIZE (medium), BENCH_WORKERS (one per CPU),
 BENCH_CONNECTIONS (4 x workers), BENCH_CONNECTIONS_PER_WORKER (connections /
-workers; 0: no cap), BENCH_PORT (8765), BENCH_REDIS_URL
-(redis://127.0.0.1:6379/8).
+workers; 0: no cap), BENCH_PORT (8765), BENCH_REDIS_PORT (6395, the private
+Redis) or BENCH_REDIS_URL (an existing Redis the bench may empty).
 """
 
 from __future__ import annotations

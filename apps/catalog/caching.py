@@ -120,18 +120,23 @@ _local_pages: dict[str, _LocalPage] = {}
 _local_pages_lock = threading.Lock()
 
 
-def has_list_page_copy(key: str) -> bool:
-    """Whether this worker holds a copy of the page at ``key`` that has not
-    expired (of whichever version: the caller reads the version anyway)."""
+def _live_copy(key: str) -> _LocalPage | None:
+    """This worker's copy of the page at ``key``, unless its Redis entry has expired."""
     copy = _local_pages.get(key)
-    return copy is not None and copy.expires_at > time.time()
+    return copy if copy is not None and copy.expires_at > time.time() else None
+
+
+def has_list_page_copy(key: str) -> bool:
+    """Whether this worker holds a live copy of the page at ``key`` (of
+    whichever version: the caller reads the version anyway)."""
+    return _live_copy(key) is not None
 
 
 def list_page(key: str, version: str) -> Any | None:
     """The page cached at ``key`` under ``version``: this worker's copy, else
     the cache's entry (then copied here). None on a miss."""
-    copy = _local_pages.get(key)
-    if copy is not None and copy.version == version and copy.expires_at > time.time():
+    copy = _live_copy(key)
+    if copy is not None and copy.version == version:
         return copy.page
     entry = get(key)
     if not isinstance(entry, dict) or entry.get("version") != version or "page" not in entry:
