@@ -99,16 +99,17 @@ class _Compiled:
                 (position, _column_converter(converters, expression, connection))
                 for position, (converters, expression) in self.converters.items()
             ]
-        converters = [(position, convert) for position, convert in self._column_converters if position >= convert_from]
-        if not converters:
+        converters = {position: convert for position, convert in self._column_converters if position >= convert_from}
+        if not converters or not rows:
             return rows
-        converted = []
-        for row in rows:
-            row = list(row)
-            for position, convert in converters:
-                row[position] = convert(row[position])
-            converted.append(tuple(row))
-        return converted
+        # Column by column: zip() and map() keep the per-value work in C (the
+        # remembered converters are C-level caches); a row at a time in Python
+        # cost as much as fetching the 500 counter rows of a 31-day availability.
+        columns = [
+            list(map(converters[position], column)) if position in converters else column
+            for position, column in enumerate(zip(*rows, strict=True))
+        ]
+        return list(zip(*columns, strict=True))
 
 
 class PreparedSelect:

@@ -37,6 +37,7 @@ _SLOT_COUNTERS = PreparedSelect(
         LabSlot.objects.filter(lab_id=values[0])
         .filter(start__gte=values[1])
         .filter(start__lt=values[2])
+        .order_by()
         .values_list("start", "booked")
     ),
     fields=[LabSlot._meta.get_field(name) for name in ("lab", "start", "start")],

@@ -119,6 +119,12 @@ def slots_for_day(day: date, ranges: Iterable[OpeningRange], *, slot_minutes: in
     return [starts[start] for start in sorted(starts)]
 
 
+def free_seats(capacity: int, booked: int, *, started: bool) -> int:
+    """Seats a slot can still be booked for: none once it has started, and
+    never below zero (a counter above a capacity lowered since)."""
+    return 0 if started else max(capacity - booked, 0)
+
+
 def local_day_bounds_utc(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC instants of local midnight starting ``first`` and local midnight ending ``last``."""
     lower = datetime.combine(first, time(), tzinfo=zone).astimezone(UTC)

@@ -20,7 +20,9 @@ MongoDB has no savepoints to recover a nested one from a unique-key race.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -35,7 +37,7 @@ from apps.identity.services import is_staff, require_user
 from apps.labs import repositories, tasks
 from apps.labs.errors import LabsErrorCode
 from apps.labs.models import Booking, Lab, LabClosure
-from apps.labs.schedule import OpeningRange, Slot, days_between, local_day_bounds_utc, slots_for_day
+from apps.labs.schedule import OpeningRange, Slot, days_between, free_seats, local_day_bounds_utc, slots_for_day
 from apps.learning.services import course_role
 from deltalabs.audit import audit_record
 from deltalabs.dates import require_supported_date, require_supported_instant
@@ -79,6 +81,29 @@ def _ranges(lab_id: UUID) -> list[OpeningRange]:
 SLOT_GRID_MEMO_SIZE = 64
 
 
+class SlotGrid:
+    """The slots of a range of local days, in time order, as ``_slot_grid``
+    computed them. A worker reuses the same grid object for the same inputs,
+    so what is derived from it (``starts``, and the rendered texts kept by
+    ``apps.labs.outputs``) is worked out once per grid, not per request."""
+
+    __slots__ = ("slots", "starts")
+
+    def __init__(self, slots: tuple[Slot, ...]) -> None:
+        self.slots = slots
+        self.starts = tuple(slot.start for slot in slots)
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def __iter__(self):
+        return iter(self.slots)
+
+    def first_after(self, instant: datetime) -> int:
+        """The index of the first slot starting after ``instant`` (``len`` if none)."""
+        return bisect.bisect_right(self.starts, instant)
+
+
 @functools.lru_cache(maxsize=SLOT_GRID_MEMO_SIZE)
 def _slot_grid(
     first: date,
@@ -87,7 +112,7 @@ def _slot_grid(
     slot_minutes: int,
     zone_name: str,
     closed: frozenset[date],
-) -> tuple[Slot, ...]:
+) -> SlotGrid:
     """The slots of the local days ``first..last`` outside ``closed``, in time order.
 
     A pure function of its arguments (the lab's opening hours, slot length, time
@@ -95,11 +120,13 @@ def _slot_grid(
     grids it computed: a change to any of them is another key, never a stale
     grid. Seats are not part of it; they are read on every request."""
     zone = ZoneInfo(zone_name)
-    return tuple(
-        slot
-        for day in days_between(first, last)
-        if day not in closed
-        for slot in slots_for_day(day, ranges, slot_minutes=slot_minutes, zone=zone)
+    return SlotGrid(
+        tuple(
+            slot
+            for day in days_between(first, last)
+            if day not in closed
+            for slot in slots_for_day(day, ranges, slot_minutes=slot_minutes, zone=zone)
+        )
     )
 
 
@@ -143,7 +170,7 @@ def lab_get(*, actor: Actor, lab_id: UUID) -> Lab:
     return lab
 
 
-@dataclass(slots=True)  # not frozen: a 31-day answer builds ~500, and frozen __init__ costs 3x
+@dataclass(slots=True)
 class SlotAvailability:
     """One slot: UTC ``start``/``end``, seats per slot, seats booked and seats
     still bookable (0 once the slot has started)."""
@@ -158,13 +185,32 @@ class SlotAvailability:
 @dataclass(frozen=True)
 class Availability:
     """A lab's slots over the local days ``date_from..date_to`` (inclusive).
-    Rendered by ``apps.labs.outputs.AvailabilityOutput``."""
+    Rendered by ``apps.labs.outputs.AvailabilityOutput`` (REST: the same
+    output, written by ``outputs.availability_body``).
+
+    Kept as the grid plus one seat count per slot: a 31-day answer has about
+    500 slots, and an object per slot cost more than the rest of the request.
+    ``slots`` builds them for the callers that want them."""
 
     lab_id: UUID
     timezone: str
     date_from: date
     date_to: date
-    slots: list[SlotAvailability]
+    grid: SlotGrid
+    capacity: int
+    booked: list[int]  # seats taken, per slot of ``grid``
+    open_from: int  # the grid's slots before this index have started
+
+    def available(self, index: int) -> int:
+        """Free seats of the grid's ``index``-th slot."""
+        return free_seats(self.capacity, self.booked[index], started=index < self.open_from)
+
+    @functools.cached_property
+    def slots(self) -> list[SlotAvailability]:
+        return [
+            SlotAvailability(slot.start, slot.end, self.capacity, self.booked[index], self.available(index))
+            for index, slot in enumerate(self.grid.slots)
+        ]
 
 
 def lab_availability(
@@ -197,15 +243,20 @@ def lab_availability(
     ranges = tuple(_ranges(lab.pk))
     closed = _closed_days(repositories.closures_overlapping(lab.pk, date_from, date_to), date_from, date_to)
     lower, upper = local_day_bounds_utc(date_from, date_to, zone)
-    counters = repositories.slot_counters(lab.pk, lower, upper)
     grid = _slot_grid(date_from, date_to, ranges, lab.slot_minutes, lab.timezone, frozenset(closed))
-    capacity = lab.capacity
-    slots = []
-    for slot in grid:
-        booked = counters.get(slot.start, 0)
-        available = 0 if slot.start <= now else max(capacity - booked, 0)
-        slots.append(SlotAvailability(slot.start, slot.end, capacity, booked, available))
-    return Availability(lab_id=lab.pk, timezone=lab.timezone, date_from=date_from, date_to=date_to, slots=slots)
+    counters = repositories.slot_counters(lab.pk, lower, upper)
+    # Counters off the grid (hours changed since they were booked) are left out.
+    booked = list(map(counters.get, grid.starts, itertools.repeat(0, len(grid))))
+    return Availability(
+        lab_id=lab.pk,
+        timezone=lab.timezone,
+        date_from=date_from,
+        date_to=date_to,
+        grid=grid,
+        capacity=lab.capacity,
+        booked=booked,
+        open_from=grid.first_after(now),
+    )
 
 
 # --- Booking ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from apps.labs import outputs, serializers, services
 from deltalabs.api import ApiView, PublicReadOnly, page_response, query_data
 from deltalabs.openapi import PAGINATION_PARAMETERS, SUPPORTED_DATE_SCHEMA, paginated
 from deltalabs.pagination import page_args
+from deltalabs.renderers import Prerendered
 
 TAGS = ["labs"]
 BOOKING_TAGS = ["bookings"]
@@ -86,7 +87,7 @@ class LabAvailabilityView(ApiView):
             date_from=query.validated_data.get("from"),
             date_to=query.validated_data.get("to"),
         )
-        return Response(outputs.render_availability(availability))
+        return Response(Prerendered(outputs.availability_body(availability)))
 
 
 class LabBookingCreateView(ApiView):

@@ -18,8 +18,9 @@ from rest_framework.test import APIClient
 from apps.assessment.models import Submission
 from apps.catalog.models import Category
 from apps.labs.models import Booking, LabOpeningHours
-from apps.labs.outputs import render_availability
-from apps.labs.services import SlotAvailability, lab_availability
+from apps.labs.outputs import AvailabilityOutput, availability_body
+from apps.labs.schedule import Slot
+from apps.labs.services import SlotGrid, lab_availability
 from tests.conftest import client_for
 from tests.factories.assessment import AssessmentFactory, ChoiceItemFactory, SubmissionFactory, TextItemFactory
 from tests.factories.commerce import SponsorMemberFactory
@@ -246,10 +247,11 @@ class TestCalendarEdges:
 
     def test_date_times_are_written_with_four_digit_years(self, east_lab):
         early = datetime(1, 1, 1, 6, tzinfo=UTC)
-        slot = SlotAvailability(early, early.replace(hour=7), 2, 0, 2)
+        grid = SlotGrid((Slot(early, early.replace(hour=7)),))
         availability = lab_availability(actor=UserFactory(), lab_id=east_lab.pk, date_from=date(2026, 3, 2))
-        rendered = render_availability(type(availability)(**{**vars(availability), "slots": [slot]}))
-        assert rendered["slots"][0]["start"] == "0001-01-01T06:00:00Z"
+        availability = type(availability)(**{**vars(availability), "grid": grid, "booked": [0], "open_from": 0})
+        assert json.loads(availability_body(availability))["slots"][0]["start"] == "0001-01-01T06:00:00Z"
+        assert AvailabilityOutput(availability).data["slots"][0]["start"] == "0001-01-01T06:00:00Z"
 
 
 # --- 4. Crafted cursors ------------------------------------------------------------------------
