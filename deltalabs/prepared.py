@@ -22,8 +22,9 @@ that follow relations (``select_related``) are refused.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.sqlite3 import base as sqlite_base
@@ -35,6 +36,7 @@ from django.db.models import Field, Model, QuerySet
 # on every request) had cost a fifth of its time to parse and make aware.
 _REMEMBERED_TYPES = frozenset({"DateTimeField", "DateField", "TimeField", "UUIDField", "DecimalField"})
 _REMEMBERED_VALUES = 8192
+_REMEMBERED_LISTS = 1024
 
 
 def _column_converter(converters: list, expression, connection) -> Callable[[Any], Any]:
@@ -142,6 +144,26 @@ class PreparedSelect:
         self.fields = tuple(fields)
         self.using = using
         self._compiled: dict[tuple[str, str, int], _Compiled] = {}
+        # An IN list is prepared once per distinct list of values: a cached
+        # course page asks for the seats of the same 20 ids on every hit, and
+        # preparing 20 UUIDs cost more than SQLite spends looking them up.
+        self._in_list = functools.lru_cache(maxsize=_REMEMBERED_LISTS, typed=True)(self._prepare_in_list)
+
+    def _prepare_in_list(self, alias: str, values: tuple) -> _InList:
+        present = [value for value in values if value is not None]
+        params = self._params(connections[alias], [self.field] * len(present), present)
+        param_of = dict(zip(present, params, strict=True))
+        return _InList(
+            distinct=tuple(_distinct(self.field.to_python(value) for value in present)),
+            aligned=tuple(param_of.get(value) for value in values),
+        )
+
+    @staticmethod
+    def _params(connection, fields: Sequence[Field], values: Sequence[Any]) -> list:
+        return [
+            field.get_db_prep_value(value, connection, prepared=False)
+            for field, value in zip(fields, values, strict=True)
+        ]
 
     def _values(self, values: Sequence[Any]) -> list:
         if self.field is not None:
@@ -159,11 +181,10 @@ class PreparedSelect:
             return None
         if not values:
             return None, [], []  # the ORM answers an empty IN list without a query
-        fields = self.fields or [self.field] * len(values)
-        params = [
-            field.get_db_prep_value(value, connection, prepared=False)
-            for field, value in zip(fields, values, strict=True)
-        ]
+        if self.field is not None:
+            params = list(self._in_list(connection.alias, tuple(values)).aligned)
+        else:
+            params = self._params(connection, self.fields, values)
         key = (connection.alias, connection.vendor, len(values))
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -179,24 +200,26 @@ class PreparedSelect:
         """What a ``values()`` queryset gives: one dict per row."""
         return self._each_row(values, lambda compiled, row: dict(zip(compiled.names, row, strict=True)))
 
-    def lookup(self, values: Sequence[Any]) -> dict[Any, tuple]:
-        """``rows`` keyed by the value each row matched, for an ``IN``-list
-        shape whose first selected column is ``field``: ``{value: (the other
-        columns...)}``, values as ``field.to_python`` gives them.
+    def in_order(self, values: Sequence[Any], missing: Any = None) -> list:
+        """For an ``IN``-list shape selecting ``field`` and one more column:
+        that column for each of ``values``, in their order; ``missing`` where
+        no row matched (or the value is None).
 
-        The key column is never converted: its raw value is the parameter
-        bound for it, mapped back to the value passed. A SQLite UUID column
-        otherwise costs a ``UUID()`` per row, and the caller a second one to
-        look each row up (the seats overlay of every cached course page)."""
+        The key column is never converted: the raw value each row returns is
+        matched with the parameter bound for it, and the list's parameters are
+        prepared once. Converting a SQLite UUID column costs a ``UUID()`` per
+        row, and looking rows up by value a Python-level hash per value (the
+        seats overlay of every cached course page)."""
         if self.field is None:
-            raise ValueError("lookup() needs the field of an IN list.")
-        values = _distinct([self.field.to_python(value) for value in values])
-        ran = self._run(values, convert_from=1)
-        if ran is None:
-            return {row[0]: tuple(row[1:]) for row in self.build(values)}
-        _, rows, params = ran
-        value_of = dict(zip(params, values, strict=True))
-        return {value_of[row[0]]: tuple(row[1:]) for row in rows}
+            raise ValueError("in_order() needs the field of an IN list.")
+        connection = connections[self.using]
+        in_list = self._in_list(connection.alias, tuple(values))
+        ran = self._run(list(in_list.distinct), convert_from=1)
+        if ran is None:  # MongoDB: the queryset's rows, keyed by the converted value
+            found = dict(self.build(list(in_list.distinct)))
+            return [found.get(key, missing) for key in map(self.field.to_python, values)]
+        found = dict(ran[1])
+        return list(map(found.get, in_list.aligned, itertools.repeat(missing, len(in_list.aligned))))
 
     def objects(self, values: Sequence[Any]) -> list[Model]:
         return self._each_row(
@@ -211,6 +234,15 @@ class PreparedSelect:
             return list(self.build(values))
         compiled, rows, _ = ran
         return [make(compiled, row) for row in rows]
+
+
+class _InList(NamedTuple):
+    """A list of values for an IN list: the distinct ones (as the field's
+    ``to_python`` gives them, None left out) and the parameter of each value
+    as passed (None for None)."""
+
+    distinct: tuple
+    aligned: tuple
 
 
 def _distinct(values) -> list:

@@ -14,7 +14,7 @@ query filters one collection by another's fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from uuid import UUID
 
@@ -162,10 +162,11 @@ _SEATS_TAKEN = PreparedSelect(
 )
 
 
-def course_seats_taken(course_ids: Iterable[UUID]) -> dict[UUID, int]:
-    """Seats taken per course (every cached list and detail hit reads them:
-    compiled once, keyed by the ids passed)."""
-    return {course_id: seats for course_id, (seats,) in _SEATS_TAKEN.lookup(list(course_ids)).items()}
+def course_seats_taken(course_ids: Sequence[UUID]) -> list[int | None]:
+    """Seats taken of each course, in the order of ``course_ids`` (None for a
+    course not found). Every cached list and detail hit reads them: compiled
+    once, the ids prepared once per list."""
+    return _SEATS_TAKEN.in_order(course_ids)
 
 
 def course_id_by_slug(slug: str) -> UUID | None:

@@ -233,11 +233,20 @@ def course_query(
     limit: int = 20,
 ) -> CourseQuery:
     """Validate a course search (400 ``validation_error`` for bad values)."""
+    return _course_query(is_staff(actor), q, level, category, is_free, instructor, ordering, cursor, limit)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _course_query(staff, q, level, category, is_free, instructor, ordering, cursor, limit) -> CourseQuery:
+    """``course_query`` for a staff flag and raw parameters. A pure function,
+    so each worker keeps the queries it validated lately, each with its cache
+    key (``page_key``) worked out once: the list's most asked pages are the
+    same few queries."""
     search, level, category, is_free, instructor_id, ordering = _clean_search_params(
         q=q, level=level, category=category, is_free=is_free, instructor=instructor, ordering=ordering
     )
     return CourseQuery(
-        staff=is_staff(actor),
+        staff=staff,
         search=search,
         level=level,
         category=category,
@@ -356,8 +365,8 @@ def _fresh_seats(course_ids: list[UUID], cached: Sequence[int]) -> list[int]:
     """``seats_taken`` of these courses from the database (one query), in
     order: seats change with every enrollment and are never served from the
     cache. A course no longer in the database keeps its ``cached`` count."""
-    fresh = repositories.course_seats_taken(course_ids) if course_ids else {}
-    return [fresh.get(course_id, seats) for course_id, seats in zip(course_ids, cached, strict=True)]
+    fresh = repositories.course_seats_taken(course_ids) if course_ids else []
+    return [seats if taken is None else taken for taken, seats in zip(fresh, cached, strict=True)]
 
 
 def course_list_cache_keys(query: CourseQuery) -> list[str]:

@@ -50,18 +50,39 @@ def test_token_user_absent_or_malformed():
         identity_repositories.user_for_token("not-a-uuid")
 
 
-def test_seats_taken_is_the_orm_answer_for_in_lists_of_any_size():
+def test_seats_taken_is_the_orm_answer_in_the_order_asked_for_in_lists_of_any_size():
     courses = [CourseFactory(capacity=10, seats_taken=n) for n in range(4)]
     ids = [course.pk for course in courses]
-    for wanted in (ids[:1], ids, [ids[2], ids[0]], [ids[1], ids[1], None, str(ids[3])], [uuid.uuid4()]):
-        reference = dict(Course.objects.filter(pk__in=wanted).values_list("id", "seats_taken"))
+    wanted_lists = (
+        ids[:1],
+        ids,
+        [ids[2], ids[0]],
+        [ids[1], ids[1], None, str(ids[3])],
+        [ids[0], str(ids[0]), str(ids[0]).upper()],  # one course, written three ways
+        [uuid.uuid4(), ids[2]],
+    )
+    for wanted in wanted_lists:
+        by_id = dict(
+            Course.objects.filter(pk__in=[value for value in wanted if value]).values_list("id", "seats_taken")
+        )
+        reference = [by_id.get(uuid.UUID(str(value))) if value else None for value in wanted]
         assert catalog_repositories.course_seats_taken(wanted) == reference
-    assert all(isinstance(key, uuid.UUID) for key in catalog_repositories.course_seats_taken(ids))
+        assert catalog_repositories.course_seats_taken(wanted) == reference  # the list prepared earlier
+
+
+def test_seats_are_read_fresh_with_a_list_prepared_before():
+    course = CourseFactory(capacity=10, seats_taken=1)
+    assert catalog_repositories.course_seats_taken([course.pk]) == [1]
+    Course.objects.filter(pk=course.pk).update(seats_taken=2)
+    with CaptureQueriesContext(connection) as queries:
+        assert catalog_repositories.course_seats_taken([course.pk]) == [2]
+    assert len(queries) == 1
 
 
 def test_an_empty_list_runs_no_query():
     with CaptureQueriesContext(connection) as queries:
-        assert catalog_repositories.course_seats_taken([]) == {}
+        assert catalog_repositories.course_seats_taken([]) == []
+        assert catalog_repositories.course_seats_taken([None]) == [None]
     assert len(queries) == 0
 
 
