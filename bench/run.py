@@ -72,7 +72,7 @@ SIZE = os.environ.get("BENCH_SIZE", "medium")
 CPUS = os.cpu_count() or 1
 # One worker per CPU: with two per CPU (4 workers, wrk and Redis on 2 CPUs)
 # the rows served as many requests, but a request often waited for a core and
-# every GET row's p99 was 4-9 x its p50 (README, "Tail latency").
+# every GET row's p99 was 4-9 x its p50 (docs/performance.md, "Tail latency").
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(CPUS)))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", str(4 * WORKERS)))
 # wrk holds its connections for a whole row, and the kernel hands each to
