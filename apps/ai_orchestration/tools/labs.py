@@ -73,6 +73,7 @@ TOOLS = [
         service=labs_services.lab_availability,
         serialize=renders(outputs.AvailabilityOutput),
         mutates=False,
+        error_fields={"from": "date_from", "to": "date_to"},
     ),
     Tool(
         name="book_lab",

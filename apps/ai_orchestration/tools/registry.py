@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
-from deltalabs.errors import ValidationFailed, describe_exception, error_payload
+from deltalabs.errors import ApplicationError, ValidationFailed, describe_exception, error_payload
 
 logger = logging.getLogger("apps.ai_orchestration.tools")
 
@@ -65,6 +65,10 @@ class Tool:
     idempotency_key_required: bool = False
     # Optional adapter when the service's keywords differ from the arguments.
     call: Callable[..., Any] | None = None
+    # The service's names for fields that the tool's arguments call otherwise
+    # (the service speaks the REST API's names): its errors are told in the
+    # tool's names, so the model knows which argument to correct.
+    error_fields: dict[str, str] = field(default_factory=dict, compare=False)
     _schema: dict = field(default_factory=dict, compare=False, repr=False)
 
     def parameters(self) -> dict:
@@ -158,6 +162,7 @@ def run_tool(tool: Tool, *, actor, arguments: Any) -> ToolOutcome:
         value = tool.call(actor=actor, **kwargs) if tool.call else tool.service(actor=actor, **kwargs)
         result = tool.serialize(value)
     except Exception as exc:
+        _in_argument_names(tool, exc)
         status, code, message, details, _headers = describe_exception(exc)
         if status >= 500:
             logger.error("Tool %s failed", tool.name, exc_info=exc)
@@ -172,6 +177,30 @@ def run_tool(tool: Tool, *, actor, arguments: Any) -> ToolOutcome:
     return ToolOutcome(
         status="ok", result=result, error=None, http_status=200, duration_ms=_elapsed_ms(started), exception=None
     )
+
+
+def _in_argument_names(tool: Tool, exc: Exception) -> None:
+    """Tell a domain error in the tool's argument names (``tool.error_fields``):
+    detail keys renamed, and field names quoted in backticks in its texts.
+    The error itself is changed, so the chat's tool result and the error that
+    ``POST /v1/ai/execute`` raises say the same."""
+    if not tool.error_fields or not isinstance(exc, ApplicationError):
+        return
+
+    def renamed(text):
+        if not isinstance(text, str):
+            return text
+        for service_name, argument in tool.error_fields.items():
+            text = text.replace(f"`{service_name}`", f"`{argument}`")
+        return text
+
+    exc.message = renamed(exc.message)
+    exc.args = (exc.message,)
+    if exc.details:
+        exc.details = {
+            tool.error_fields.get(key, key): [renamed(item) for item in value] if isinstance(value, list) else value
+            for key, value in exc.details.items()
+        }
 
 
 def _elapsed_ms(started: float) -> int:

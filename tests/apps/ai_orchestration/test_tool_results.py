@@ -177,6 +177,32 @@ def test_lab_tools_are_the_lab_bodies(client, labs):
     assert availability == _get(client, f"/v1/labs/{lab.id}/availability?from=2026-03-12")
 
 
+@pytest.mark.parametrize(
+    ("arguments", "query", "field", "argument"),
+    [
+        ({"date_from": "2026-03-12", "date_to": "2026-03-11"}, "from=2026-03-12&to=2026-03-11", "to", "date_to"),
+        ({"date_from": "2026-03-01", "date_to": "2026-04-30"}, "from=2026-03-01&to=2026-04-30", "to", "date_to"),
+        ({"date_from": "9999-12-31"}, "from=9999-12-31", "from", "date_from"),
+    ],
+)
+def test_lab_availability_errors_name_the_tool_arguments(client, labs, arguments, query, field, argument):
+    """The service speaks REST's ``from``/``to``; the tool's caller sent
+    ``date_from``/``date_to``, and its error says so (same code and status)."""
+    lab = labs.robotics
+    rest = client.get(f"/v1/labs/{lab.id}/availability?{query}")
+    tool = client.post(
+        "/v1/ai/execute",
+        {"tool": "lab_availability", "arguments": {"lab_id": str(lab.id), **arguments}},
+        format="json",
+    )
+    assert rest.status_code == tool.status_code == 400
+    rest_error, tool_error = rest.json(), tool.json()
+    assert rest_error["code"] == tool_error["code"] == "validation_error"
+    assert list(rest_error["details"]) == [field]
+    assert list(tool_error["details"]) == [argument]
+    assert f"`{field}`" not in tool_error["message"] + " ".join(tool_error["details"][argument])
+
+
 # --- Cart -----------------------------------------------------------------------------------
 
 
