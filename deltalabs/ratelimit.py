@@ -14,12 +14,12 @@ script (``prefetch_cache_keys``, see ``deltalabs.cache.prefetched``): a
 cached read then costs one round trip in all. The embedded fallback (local memory) counts
 with ``add`` + ``incr``.
 
-Each thread sends the script over a connection of its own (``_held``), made
-by the cache's redis-py pool with the pool's address, timeouts and
-credentials: taking a pooled connection and giving it back cost three system
-calls a request (a readiness poll and two ``getpid``), and on a virtual
-machine a system call is dear. After an error the connection is closed and
-the next request opens it again.
+Each thread sends the script over a connection of its own (``_held``), of
+the cache's redis-py pool's kind, with its address, timeouts and
+credentials, but outside the pool's count: taking a pooled connection and
+giving it back cost three system calls a request (a readiness poll and two
+``getpid``), and on a virtual machine a system call is dear. After an error
+the connection is closed and the next request opens it again.
 """
 
 from __future__ import annotations
@@ -114,13 +114,21 @@ os.register_at_fork(after_in_child=_forget_held_connections)
 
 
 def _held(client):
-    """This thread's own connection to ``client``'s Redis (made by its pool)."""
+    """This thread's own connection to ``client``'s Redis: the pool's kind of
+    connection with the pool's settings, but not counted by the pool.
+
+    ``pool.make_connection()`` would count it against the pool's
+    ``max_connections`` (100 by default) and never give the count back, so
+    every thread that ever hit the limiter and then ended used up a place:
+    after a hundred (a server that runs each request on a new thread, a test
+    suite's racing threads) the cache itself was refused connections. The
+    connection closes when its thread ends (its thread-local data is freed)."""
     pool = client.connection_pool
     held = getattr(_threads, "held", None)
     if held is None or held[0] is not pool:
         if held is not None:
             held[1].disconnect()
-        held = _threads.held = (pool, pool.make_connection())
+        held = _threads.held = (pool, pool.connection_class(**pool.connection_kwargs))
     return held[1]
 
 

@@ -210,6 +210,39 @@ def test_the_limiter_takes_no_connection_from_the_pool(user_client, user, settin
     assert int(redis_client(caches["strict"]).get(key)) == 4
 
 
+def test_threads_that_come_and_go_never_use_up_the_pool(settings):
+    """Each thread's connection stays outside the pool's count: more threads
+    than the pool's ``max_connections`` each count a request (and end), and
+    the cache still gets connections afterwards."""
+    import threading
+
+    from django.core.cache import caches
+
+    from deltalabs import ratelimit
+    from deltalabs.cache import redis_client
+    from tests.support.redis_round_trips import require_redis
+
+    require_redis(settings)
+    client = redis_client(caches["strict"])
+    pool = client.connection_pool
+    created = pool._created_connections
+    key = "ratelimit:test:threads"
+    caches["strict"].delete(key)
+
+    def count_once():
+        ratelimit.hit([key], 60)
+
+    for _ in range(pool.max_connections + 20):
+        thread = threading.Thread(target=count_once)
+        thread.start()
+        thread.join()
+
+    assert pool._created_connections == created
+    assert int(client.get(caches["strict"].make_key(key))) == pool.max_connections + 20
+    caches["strict"].set("ratelimit:test:still-served", 1)
+    assert caches["strict"].get("ratelimit:test:still-served") == 1
+
+
 def test_the_limiter_counts_on_after_redis_drops_its_connection(user_client, user, settings, caplog):
     """A connection the server closed (restart, idle timeout) is opened again:
     the request is counted, not waved through."""
